@@ -1,0 +1,48 @@
+"""The `tillit` command: a Typer root app; each domain adds its own sub-app.
+
+Exit codes: 0 ok, 1 a domain error (one clear line on stderr), 2 usage.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from tillit.core.errors import TillitError
+
+app = typer.Typer(
+    name="tillit",
+    help="Customer conversations whose privacy notice is executable.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    from tillit import ops_cli
+    from tillit.audit.cli import app as audit_app
+    from tillit.pii.cli import app as pii_app
+    from tillit.policy.cli import app as policy_app
+
+    app.add_typer(ops_cli.db_app, name="db")
+    app.add_typer(policy_app, name="policy")
+    app.add_typer(audit_app, name="audit")
+    app.add_typer(pii_app, name="pii")
+    ops_cli.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    """Console entry point: domain errors become a one-line message and exit code 1."""
+    try:
+        app(standalone_mode=True)
+    except TillitError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

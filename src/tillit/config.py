@@ -1,0 +1,44 @@
+"""One typed settings tree, read once from the environment (prefix `TILLIT_`) and injected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_KEY_PLACEHOLDER = "demo-only-insecure-secret-key-change-me"  # noqa: S105 - refused outside demo mode
+
+
+class Settings(BaseSettings):
+    """Everything tillit reads from its environment. Secrets come only from here."""
+
+    model_config = SettingsConfigDict(env_prefix="TILLIT_", extra="ignore")
+
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    secret_key: str = SECRET_KEY_PLACEHOLDER
+    demo_mode: bool = False
+    pack: str = "bank"
+    policy_path: Path | None = Field(default=None, description="A policy file instead of the pack's own")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _defaults_and_secrets(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.var_dir / 'tillit.sqlite3').as_posix()}"
+        if self.secret_key == SECRET_KEY_PLACEHOLDER and not self.demo_mode:
+            raise ValueError(
+                "TILLIT_SECRET_KEY is the demo placeholder; set a real secret "
+                "(or TILLIT_DEMO_MODE=true for a local demo)"
+            )
+        if len(self.secret_key) < 16:
+            raise ValueError("TILLIT_SECRET_KEY must be at least 16 characters")
+        return self
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings from the environment, with explicit overrides taking precedence."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,20 @@
+"""Import every domain's models so that `Base.metadata` is complete (for Alembic and schema checks).
+
+This is the one place `db` names the domains, and only by module path: it imports nothing at load time.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+MODEL_MODULES: tuple[str, ...] = (
+    "tillit.policy.models",
+    "tillit.subjects.models",
+    "tillit.audit.models",
+    "tillit.retention.models",
+)
+
+
+def import_all_models() -> None:
+    for module in MODEL_MODULES:
+        importlib.import_module(module)

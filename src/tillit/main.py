@@ -1,0 +1,76 @@
+"""The web application: `create_app(settings)` wires settings, database, policy and routers."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tillit import __version__
+from tillit.config import Settings
+from tillit.core.clock import Clock, SystemClock
+from tillit.core.errors import TillitError
+from tillit.runtime import Runtime
+
+log = logging.getLogger("tillit")
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    """Build the FastAPI app for one organisation's policy."""
+    context = Runtime(settings=settings, clock=clock or SystemClock())
+    policy = context.policy
+    app = FastAPI(
+        title=f"tillit — {policy.organisation.name}",
+        version=__version__,
+        description="Customer conversations whose privacy notice is executable.",
+    )
+    app.state.context = context
+    _install_error_handlers(app)
+
+    from tillit.web.router import router as web_router
+
+    app.include_router(web_router)
+
+    @app.get("/api/health", tags=["operations"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "pack": policy.pack, "policy_version": policy.version}
+
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    """The one place where errors become HTTP responses; clients never see a stack trace."""
+
+    @app.exception_handler(TillitError)
+    async def _domain_error(_request: Request, exc: TillitError) -> JSONResponse:
+        return JSONResponse(status_code=exc.http_status, content=exc.to_dict())
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_payload(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = []
+        for err in exc.errors():
+            loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+            fields.append({"field": ".".join(loc), "message": err.get("msg", "invalid")})
+        names = ", ".join(f["field"] for f in fields) or "request"
+        body = {"error": {"code": "validation_failed", "message": f"invalid {names}", "fields": fields}}
+        return JSONResponse(status_code=422, content=body)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(exc.status_code, "http_error")
+        return JSONResponse(status_code=exc.status_code, content={"error": {"code": code, "message": str(exc.detail)}})
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=exc)
+        body = {"error": {"code": "internal_error", "message": "an unexpected error occurred; it has been logged"}}
+        return JSONResponse(status_code=500, content=body)
+
+
+def runtime_of(request: Request) -> Runtime:
+    """FastAPI dependency: the application's runtime."""
+    runtime: Runtime = request.app.state.context
+    return runtime

@@ -1,0 +1,1 @@
+"""Detection and masking of personal data in free text, Nordic first."""

@@ -1,0 +1,1 @@
+"""Holds: which purpose keeps which record until when; evaluation of retention rules."""

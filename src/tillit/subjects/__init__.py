@@ -1,0 +1,1 @@
+"""Data subjects and their identifiers, encrypted at rest with a keyed hash for lookup."""
