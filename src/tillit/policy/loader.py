@@ -8,6 +8,7 @@ at the line a person has to edit.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -31,6 +32,19 @@ _SECTION_NOUNS = {
     "sources": "source",
     "changelog": "change log entry",
 }
+
+
+class PolicyYamlLoader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false. YAML 1.1 would read the country code `NO` as false."""
+
+
+PolicyYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+PolicyYamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 @dataclass(frozen=True)
@@ -102,7 +116,7 @@ class LoadedPolicy:
 def parse_document(text: str, filename: str) -> PolicyDocument:
     """Parse YAML, recording the line of every key; duplicate keys are errors, not silent overrides."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=PolicyYamlLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -114,7 +128,7 @@ def parse_document(text: str, filename: str) -> PolicyDocument:
     _walk(root, (), lines, duplicates, filename)
     if duplicates:
         raise PolicyError(duplicates)
-    data = yaml.safe_load(text)
+    data = yaml.load(text, Loader=PolicyYamlLoader)  # noqa: S506 - a SafeLoader subclass
     if not isinstance(data, dict):
         raise PolicyError([f"{filename}:1: the policy must be a mapping of sections"])
     return PolicyDocument(filename=filename, text=text, data=data, lines=lines)
