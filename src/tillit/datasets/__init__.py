@@ -1,0 +1,1 @@
+"""Datasets: business tables outside tillit that hold personal data, reached through one connector."""
