@@ -45,7 +45,7 @@ def _pg_available() -> str | None:
         return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 
-_PG_REASON: str | None | bool = False  # False = not probed yet
+_PG_REASON: str | bool | None = False  # False = not probed yet
 
 
 def require_postgres() -> None:
@@ -120,7 +120,9 @@ def _clean(url: str) -> None:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(
-    request: pytest.FixtureRequest, _migrated_databases: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    _migrated_databases: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
     """A migrated database, on SQLite and on PostgreSQL (each test runs on both); emptied after the test."""
     backend: str = request.param

@@ -60,13 +60,19 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(exc.status_code, "http_error")
-        return JSONResponse(status_code=exc.status_code, content={"error": {"code": code, "message": str(exc.detail)}})
+        code = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(
+            exc.status_code, "http_error"
+        )
+        return JSONResponse(
+            status_code=exc.status_code, content={"error": {"code": code, "message": str(exc.detail)}}
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", exc_info=exc)
-        body = {"error": {"code": "internal_error", "message": "an unexpected error occurred; it has been logged"}}
+        body = {
+            "error": {"code": "internal_error", "message": "an unexpected error occurred; it has been logged"}
+        }
         return JSONResponse(status_code=500, content=body)
 
 

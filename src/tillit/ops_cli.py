@@ -34,7 +34,52 @@ def db_current() -> None:
     typer.echo(migrate.current(load_settings().database_url) or "base")
 
 
+def _print_urls(host: str, port: int, languages: list[str]) -> None:
+    base = f"http://{host}:{port}"
+    console.print(f"\n[bold]tillit is running[/bold] at {base}")
+    console.print(f"  start here        {base}/")
+    for lang in languages:
+        console.print(f"  privacy notice    {base}/privacy?lang={lang}")
+    console.print(f"  API docs          {base}/docs\n")
+
+
 def register(app: typer.Typer) -> None:
+    @app.command("demo")
+    def demo(
+        pack: str = typer.Option("bank", help="Demo pack: bank, parcel, saas or telecom"),
+        serve: bool = typer.Option(True, help="Serve the web app after loading"),
+        host: str | None = typer.Option(None, help="Interface to bind (default from TILLIT_HOST)"),
+        port: int | None = typer.Option(None, help="Port (default from TILLIT_PORT)"),
+    ) -> None:
+        """Migrate the database, load a demo pack's policy and fictional data, and serve the web app."""
+        import uvicorn
+
+        from tillit.core.errors import ConfigurationError
+        from tillit.main import create_app
+        from tillit.packs.demo import load_demo
+        from tillit.runtime import build_runtime
+
+        settings = load_settings(pack=pack)
+        if not settings.demo_mode:
+            raise ConfigurationError("tillit demo loads fictional data; set TILLIT_DEMO_MODE=true to use it")
+        runtime = build_runtime(settings)
+        summary = load_demo(runtime)
+        runtime.close()
+        if summary.already_loaded:
+            console.print(f"pack '{pack}' already loaded (policy version {summary.policy_version})")
+        else:
+            console.print(
+                f"loaded pack '{pack}': policy version {summary.policy_version}, {summary.subjects} people, "
+                f"{sum(summary.rows.values())} business rows, {summary.holds} holds"
+            )
+        if not serve:
+            return
+        bind_host, bind_port = host or settings.host, port or settings.port
+        _print_urls(bind_host, bind_port, runtime.policy.languages)
+        uvicorn.run(
+            create_app(settings), host=bind_host, port=bind_port, log_level=settings.log_level.lower()
+        )
+
     @app.command("serve")
     def serve(
         host: str | None = typer.Option(None, help="Interface to bind (default from TILLIT_HOST)"),

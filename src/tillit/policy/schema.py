@@ -62,7 +62,9 @@ Channel = Literal[
     "external_channels",
     "in_person",
 ]
-RecipientRole = Literal["processor", "sub_processor", "controller", "joint_controller", "authority", "third_party"]
+RecipientRole = Literal[
+    "processor", "sub_processor", "controller", "joint_controller", "authority", "third_party"
+]
 TransferSafeguard = Literal["adequacy", "scc", "bcr", "derogation"]
 RetentionAction = Literal["delete", "anonymise"]
 SourceKind = Literal["subject", "automatic", "third_party"]
@@ -107,7 +109,13 @@ RECORD_FACTS: dict[str, frozenset[str]] = {
 """Facts (besides COMMON_FACTS) that tillit's own record kinds offer to retention rules."""
 
 EEA_COUNTRIES: frozenset[str] = frozenset(
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO".split()
+    {
+        # EU
+        *("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE"),
+        *("IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"),
+        # EEA beyond the EU
+        *("IS", "LI", "NO"),
+    }
 )
 ART9_CATEGORY_PREFIXES: tuple[str, ...] = (
     "user.biometric",
