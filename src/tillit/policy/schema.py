@@ -68,7 +68,10 @@ RecipientRole = Literal[
 TransferSafeguard = Literal["adequacy", "scc", "bcr", "derogation"]
 RetentionAction = Literal["delete", "anonymise"]
 SourceKind = Literal["subject", "automatic", "third_party"]
-IdentityKind = Literal["customer_number", "national_id", "email", "phone", "subject_id"]
+IdentityKind = Literal["customer_number", "national_id", "email", "phone", "subject_id", "shipment_number"]
+SelfServiceAction = Literal["view", "download", "delete"]
+"""What a data subject can do themselves with a record a purpose holds (e.g. download or delete a chat)."""
+StaffRole = Literal["advisor", "supervisor", "marketing", "dpo", "security_officer", "admin"]
 
 RECORD_KINDS: frozenset[str] = frozenset(
     {
@@ -253,6 +256,13 @@ class Purpose(StrictModel):
     retention: list[RetentionRule] = Field(default_factory=list)
     fides_data_use: str | None = None
     sample_rate: float | None = Field(default=None, ge=0.0, le=1.0)
+    self_service: list[SelfServiceAction] = Field(
+        default_factory=list, description="What the subject may do while this purpose holds a record"
+    )
+    staff_roles: list[StaffRole] = Field(
+        default_factory=list,
+        description="If set, only these staff roles may read what this purpose holds (security clearance)",
+    )
 
     @property
     def joint(self) -> bool:
