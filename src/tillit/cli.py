@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from pydantic import ValidationError
 
 from tillit.core.errors import TillitError
 
@@ -22,6 +23,7 @@ app = typer.Typer(
 def _register() -> None:
     from tillit import ops_cli
     from tillit.audit.cli import app as audit_app
+    from tillit.auth.cli import app as staff_app
     from tillit.pii.cli import app as pii_app
     from tillit.policy.cli import app as policy_app
 
@@ -29,6 +31,7 @@ def _register() -> None:
     app.add_typer(policy_app, name="policy")
     app.add_typer(audit_app, name="audit")
     app.add_typer(pii_app, name="pii")
+    app.add_typer(staff_app, name="staff")
     ops_cli.register(app)
 
 
@@ -42,6 +45,10 @@ def main() -> None:
     except TillitError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         sys.exit(exc.exit_code)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        typer.echo(f"error: invalid input: {problems}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "tillit.subjects.models",
     "tillit.audit.models",
     "tillit.retention.models",
+    "tillit.auth.models",
 )
 
 

@@ -1,0 +1,1 @@
+"""Staff and customer identity: accounts with roles, sessions, CSRF; the seam for OIDC."""
