@@ -82,6 +82,7 @@ RECORD_KINDS: frozenset[str] = frozenset(
         "subject",  # the data subject and their identifiers
         "consent_record",  # consent ledger events
         "rights_request",  # a data-subject request and its evidence
+        "matching_export",  # a hashed contact list sent to an external channel for customer matching
     }
 )
 """Kinds of records stored in tillit's own tables that a purpose may hold. Dataset ids are kinds too."""
@@ -108,6 +109,7 @@ RECORD_FACTS: dict[str, frozenset[str]] = {
     "subject": frozenset({"kind", "last_seen_at", "contract_ended_at", "is_customer"}),
     "consent_record": frozenset({"last_used_at", "withdrawn_at", "state"}),
     "rights_request": frozenset({"completed_at", "kind"}),
+    "matching_export": frozenset({"recipient", "matched_at"}),
 }
 """Facts (besides COMMON_FACTS) that tillit's own record kinds offer to retention rules."""
 
@@ -229,6 +231,15 @@ class RetentionRule(StrictModel):
         return value
 
 
+class GenerativeAI(StrictModel):
+    """Generated answers: the notice states their limits and the chatbot shows `disclaimer` with each one."""
+
+    disclaimer: LocalText
+    trains_model: bool = Field(
+        default=False, description="Whether the subjects' data is used to train the language model"
+    )
+
+
 class Purpose(StrictModel):
     id: str = Field(pattern=_ID)
     name: LocalText
@@ -244,7 +255,13 @@ class Purpose(StrictModel):
     opt_out: bool = Field(default=False, description="The subject may reserve per channel")
     direct_marketing: bool = False
     controllers: list[str] = Field(default_factory=list, description="More than one: joint controllers")
+    controllership: Literal["joint", "independent"] = Field(
+        default="joint", description="With several controllers: joint, or each responsible for its own part"
+    )
     channels: list[Channel] = Field(default_factory=list)
+    opt_out_channels: list[Channel] = Field(
+        default_factory=list, description="Channels the subject may reserve against; empty: all `channels`"
+    )
     data_categories: list[str] = Field(min_length=1)
     data_subjects: list[str] = Field(min_length=1)
     sources: list[str] = Field(default_factory=list)
@@ -256,6 +273,7 @@ class Purpose(StrictModel):
     retention: list[RetentionRule] = Field(default_factory=list)
     fides_data_use: str | None = None
     sample_rate: float | None = Field(default=None, ge=0.0, le=1.0)
+    generative_ai: GenerativeAI | None = None
     self_service: list[SelfServiceAction] = Field(
         default_factory=list, description="What the subject may do while this purpose holds a record"
     )
@@ -264,9 +282,18 @@ class Purpose(StrictModel):
         description="If set, only these staff roles may read what this purpose holds (security clearance)",
     )
 
+    @model_validator(mode="after")
+    def _opt_out_channels_are_channels(self) -> Purpose:
+        unknown = [c for c in self.opt_out_channels if c not in self.channels]
+        if unknown:
+            raise ValueError(f"opt_out_channels {unknown} are not among the purpose's channels")
+        if self.opt_out_channels and not self.opt_out:
+            raise ValueError("opt_out_channels needs opt_out: true")
+        return self
+
     @property
     def joint(self) -> bool:
-        return len(self.controllers) > 1
+        return len(self.controllers) > 1 and self.controllership == "joint"
 
 
 class DatasetIdentity(StrictModel):
