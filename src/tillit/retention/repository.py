@@ -1,0 +1,90 @@
+"""Queries over holds. Never commits; the service decides the transaction.
+
+"Alive" is defined once for SQL here (`alive_clause`) and once for Python in `rules.alive`; both say
+`expires_at IS NULL OR expires_at > now`. Ending a hold sets `expires_at` to the moment it ended, so an
+ended hold is dead by the same test and no query needs to look at `ended_reason`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from tillit.retention.models import Hold
+
+
+def alive_clause(now: datetime, hold: type[Hold] = Hold) -> ColumnElement[bool]:
+    """SQL for "this hold is alive at `now`"; the expiry comparison can use the expires_at index."""
+    return or_(hold.expires_at.is_(None), hold.expires_at > now)
+
+
+def holds_of_record(
+    session: Session, record_type: str, record_id: str, *, for_update: bool = False
+) -> Sequence[Hold]:
+    """Every hold on the record, ended ones included, ordered by purpose.
+
+    `for_update` locks the rows (PostgreSQL) so two recomputes of one record do not interleave.
+    """
+    stmt = (
+        select(Hold)
+        .where(Hold.record_type == record_type, Hold.record_id == record_id)
+        .order_by(Hold.purpose)
+    )
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).all()
+
+
+def alive_hold_exists(
+    session: Session, *, record_type: str, record_id: str, now: datetime, purpose: str | None = None
+) -> bool:
+    stmt = select(Hold.id).where(
+        Hold.record_type == record_type, Hold.record_id == record_id, alive_clause(now)
+    )
+    if purpose is not None:
+        stmt = stmt.where(Hold.purpose == purpose)
+    return session.scalars(stmt.limit(1)).first() is not None
+
+
+def readable_ids(purpose: str, record_type: str, now: datetime) -> Select[str]:
+    """The ids of records of `record_type` that `purpose` holds alive at `now`, as a subquery."""
+    return select(Hold.record_id).where(
+        Hold.record_type == record_type, Hold.purpose == purpose, alive_clause(now)
+    )
+
+
+def expired_records_statement(now: datetime, limit: int) -> Select[str, str]:
+    """Records with at least one hold and no alive hold, oldest first (by their last expiry), at most `limit`.
+
+    Each such record is found through exactly one of its holds: the one that expires last (ties broken
+    by id). That hold has `expires_at <= now` (a range scan of the expires_at index, read in index order
+    so LIMIT stops early), and a NOT EXISTS probe over the (record_type, record_id, purpose) unique index
+    checks that no other hold of the record lives longer. No GROUP BY: with one, SQLite walks the whole
+    unique index instead. A record whose holds are all open (expires_at NULL) is never a candidate.
+    """
+    other = aliased(Hold)
+    outlived = exists().where(
+        other.record_type == Hold.record_type,
+        other.record_id == Hold.record_id,
+        other.id != Hold.id,
+        or_(
+            other.expires_at.is_(None),
+            other.expires_at > Hold.expires_at,
+            and_(other.expires_at == Hold.expires_at, other.id > Hold.id),
+        ),
+    )
+    return (
+        select(Hold.record_type, Hold.record_id)
+        .where(Hold.expires_at <= now, ~outlived)
+        .order_by(Hold.expires_at, Hold.id)
+        .limit(limit)
+    )
+
+
+def expired_records(session: Session, now: datetime, limit: int) -> list[tuple[str, str]]:
+    return [
+        (row.record_type, row.record_id) for row in session.execute(expired_records_statement(now, limit))
+    ]
