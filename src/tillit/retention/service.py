@@ -62,8 +62,8 @@ def assign_holds(
     of why. Purposes the policy no longer has are ignored in `excluded_purposes` (they cannot hold
     anything), so a stale objection never blocks storing a record.
 
-    Returns every hold of the record afterwards, ended ones included, ordered by purpose. An empty list
-    means no purpose holds the record: the caller should not keep it.
+    Returns every hold of the record afterwards, ended ones included, ordered by purpose. When none of
+    them is alive, no purpose holds the record and the caller should not keep it.
     """
     _check_record_type(policy, record_type)
     now = clock.now()
