@@ -1,0 +1,1 @@
+"""Recognisers: pure functions from text to findings, one module per family of kinds."""
