@@ -87,8 +87,10 @@ RECORD_KINDS: frozenset[str] = frozenset(
 )
 """Kinds of records stored in tillit's own tables that a purpose may hold. Dataset ids are kinds too."""
 
-COMMON_FACTS: frozenset[str] = frozenset({"record_kind", "created_at"})
-"""Facts every record has; `record_kind` lets one purpose keep different kinds for different periods."""
+COMMON_FACTS: frozenset[str] = frozenset({"record_kind", "created_at", "subject_kind"})
+"""Facts every record has; `record_kind` lets one purpose keep different kinds for different periods.
+`subject_kind` is the data-subject key (e.g. `customer`, `business_user`) of the person the record is
+about, when known: it lets a notice give private and business customers different legal bases."""
 
 RECORD_FACTS: dict[str, frozenset[str]] = {
     "conversation": frozenset(
