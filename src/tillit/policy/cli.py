@@ -10,14 +10,14 @@ app = typer.Typer(help="policy commands.", no_args_is_help=True)
 @app.command("lint")
 def lint_command(
     paths: list[str] | None = typer.Argument(
-        None, help="Policy files to check (default: the configured pack)", show_default=False
+        None, help="Policy files to check (default: the configured pack)", show_default=False, metavar="PATH"
     ),
     pack: list[str] | None = typer.Option(None, "--pack", help="A demo pack by name; repeatable"),
     all_packs: bool = typer.Option(False, "--all-packs", help="Check every demo pack"),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail the run too"),
     list_rules: bool = typer.Option(False, "--list-rules", help="Print the lint rules and exit"),
 ) -> None:
-    """Check policy files (YAML, schema, every lint rule); print each problem as `file:line: [code] message`.
+    """Check policy files (YAML, schema, every lint rule): one line per problem with file, line and rule code.
 
     With no PATH and no --pack, checks what this deployment runs: TILLIT_POLICY_PATH if set, else the pack
     TILLIT_PACK (default bank). Exit code 0 when no file has errors (warnings too with --strict), else 1.
