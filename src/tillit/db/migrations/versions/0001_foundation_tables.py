@@ -42,6 +42,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_audit_event_subject_id"), ["subject_id"], unique=False)
 
     op.create_table(
+        "audit_head",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.Column("updated_at", tillit.db.base.UtcDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("id = 1", name=op.f("ck_audit_head_single_row")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_head")),
+    )
+    op.create_table(
         "policy_version",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("pack", sa.String(length=64), nullable=False),
@@ -125,6 +134,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_policy_version_pack_active")
 
     op.drop_table("policy_version")
+    op.drop_table("audit_head")
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_event_subject_id"))
 
