@@ -1,0 +1,1 @@
+"""The labelled evaluation corpus (generated from a seed) and the per-kind scoring."""
