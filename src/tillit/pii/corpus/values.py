@@ -214,7 +214,7 @@ class Values:
     def iban(self, lang: str) -> str:
         r = self.rng
         country = r.choice(["NO", "SE", "DK", "FI", "DE", "GB", {"nb": "NO", "sv": "SE", "da": "DK"}.get(lang, "NO")])
-        bban = {"NO": lambda: self._digits(11), "SE": lambda: self._digits(20), "DK": lambda: self._digits(14),
+        bban = {"NO": lambda: "".join(c for c in self.account() if c.isdigit()), "SE": lambda: self._digits(20), "DK": lambda: self._digits(14),
                 "FI": lambda: self._digits(14), "DE": lambda: self._digits(18),
                 "GB": lambda: "".join(r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(4)) + self._digits(14)}
         b = bban[country]()

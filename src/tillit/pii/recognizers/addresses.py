@@ -21,7 +21,7 @@ _U = "A-ZÆØÅÄÖÜÉ"
 _SUFFIXES = (
     "gata gaten gate gatan gade gaden veien vegen vei veg vej vejen vägen väg allé alle allèen alléen allén "
     "plass plassen plads pladsen torg torget torv torvet stien stigen bakken backen liden "
-    "åsen brygge bryggen bryggan kaia kajen kaj terrasse terrassen ringen svingen tunet løkka løkken "
+    "åsen brygge brygga bryggen bryggan kaia kajen kaj terrasse terrassen ringen svingen tunet løkka løkken "
     "stredet strædet stræde gränd gränden smuget kroken grenda myra leden stråket slingan gången promenaden "
     "boulevard boulevarden vænget vænge toften haven parken kvartal engen marken kvarter esplanaden "
     "hagen vangen jordet tråkket"
@@ -37,15 +37,17 @@ _EXCLUDED_PREFIX = (
 _SUFFIX_ALT = "|".join(sorted(_SUFFIXES, key=len, reverse=True))
 _SEPARATE_ALT = "|".join(sorted(_SEPARATE, key=len, reverse=True))
 _NOT_STREET_START = (
-    r"(?!(?:Hei|Hej|Hi|Hello|Jeg|Jag|Vi|Bor|Adresse|Adressen|Adress|Adressen|Min|Mitt|Mit|Ny|Nya|Nye|Til|Till|På|"
+    r"(?![\w]*(?:adresse|adress|address|Adresse|Adress|Address)[\w]*\b)"
+    r"(?!(?:Hei|Hej|Hi|Hello|Jeg|Jag|Vi|Bor|Min|Mitt|Mit|Til|Till|På|"
     r"Fra|Från|Send|Skicka|Levering|Leveres|Address|My|New|The|Please|Ring|Kan|Vil|Takk|Tack|Tak|Postadresse|"
     r"Besøksadresse|Leveringsadresse|Fakturaadresse|Det|Den|Er|Är|Og|Och|I|Is|At|In|To|Hos|Ved|Vid)\b)"
 )
-_CAPWORD = rf"(?:{_NOT_STREET_START}[{_U}][{_L}]*\.?|[{_U}]\.(?:[{_U}]\.)*)"
+_CAPWORD = rf"(?:{_NOT_STREET_START}[{_U}][{_L}'’]*\.?|[{_U}]\.(?:[{_U}]\.)*)"
 _STREET = (
     rf"(?:{_NOT_STREET_START}{_EXCLUDED_PREFIX}[{_L}][{_L}-]*?(?:{_SUFFIX_ALT})"  # compound: Storgata, strandvejen
     rf"|(?:{_CAPWORD}[ \u00a0]){{1,3}}(?:{_SEPARATE_ALT})\.?"  # separate: Karl Johans gate
-    rf"|(?:(?:Gamle|Gamla|Nedre|Øvre|Övre|Store|Stora|Lille|Lilla|Nye|Nya|Østre|Vestre|Søndre|Nordre|Sankt|St\.)"
+    rf"|(?:(?:Gamle|Gamla|Gammel|Gammle|Nedre|Øvre|Övre|Store|Stora|Lille|Lilla|Ny|Nye|Nya|Østre|Vestre|Søndre|Nordre|"
+    rf"Norra|Södra|Östra|Västra|Nørre|Vester|Øster|Sønder|Sankt|Skt\.|St\.|Kong|Dronning|Prins|Prinsesse)"
     rf"[ \u00a0][{_U}][{_L}-]*?(?:{_SUFFIX_ALT}))"
     rf")"
 )

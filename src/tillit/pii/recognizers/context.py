@@ -48,7 +48,7 @@ _WORDS: dict[Ctx, str] = {
         saksnr* ärende* ärendenummer* case* ticket* kundenummer* kundenr* kundnummer* kundnr* customer*
         medlemsnummer* medlemsnr* avtalenummer* avtalenr* polise* polisenummer* policy* forsikringsnummer*
         org org. org.nr* orgnr* org-nr* organisasjonsnummer* organisationsnummer* organisationsnr* cvr* cvr-nr*
-        se-nr momsnummer* momsnr* mva* vat* y-tunnus* företag* beløp* belopp* beløb* amount* sum summen total*
+        se-nr momsnummer* momsnr* vat* y-tunnus* företag* beløp* belopp* beløb* amount* sum summen total*
         pris* price* kostnad* kostar koster costs versjon* version* artikkelnummer* art.nr* varenummer* vare*
         serienummer* serial* lisens* license* licens* booking* reservasjon* bookingnummer* rom room* flight* fly
         postnummer* postnr* pin pin-kode* kode koden code* engangskode* otp passord* password* lösenord*
@@ -93,10 +93,13 @@ class ContextIndex:
                 classes.append(Ctx[name])
         return cls(ends, classes)
 
-    def before(self, pos: int, window: int = WINDOW) -> Ctx | None:
-        """The class of the nearest context word ending at or before `pos`, within `window` characters."""
+    def before(self, pos: int, window: int = WINDOW, since: int = 0) -> Ctx | None:
+        """The class of the nearest context word ending at or before `pos`, within `window` characters.
+
+        A word that ends before `since` (the end of the previous number) spoke for that number, not this one.
+        """
         i = bisect.bisect_right(self.ends, pos) - 1
-        if i < 0 or pos - self.ends[i] > window:
+        if i < 0 or pos - self.ends[i] > window or self.ends[i] <= since:
             return None
         return self.classes[i]
 

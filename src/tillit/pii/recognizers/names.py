@@ -34,14 +34,15 @@ _GREETING = (
 _SIGNOFF = (
     "mvh|m\\.v\\.h\\.?|mvh\\.|med vennlig hilsen|vennlig hilsen|beste hilsen|hilsen|hilsning|med venlig hilsen|"
     "venlig hilsen|venlige hilsner|kh|kærlig hilsen|mange hilsner|hälsningar|vänliga hälsningar|med vänliga "
-    "hälsningar|vänligen|mvh/|bästa hälsningar|regards|best regards|kind regards|warm regards|best wishes|best|"
-    "cheers|sincerely|yours sincerely|yours|thanks|thank you|takk|tusen takk|tack|tak|mange tak|på forhånd takk"
+    "hälsningar|vänligen|mvh/|bästa hälsningar|regards|best regards|kind regards|warm regards|best wishes|best,|"
+    "cheers|sincerely|yours sincerely|yours|thanks,|thank you,|takk,|tusen takk,|tack,|tak,|mange tak,|"
+    "på forhånd takk,|takk for hjelpen,|tack för hjälpen,|tak for hjælpen,"
 )
 _TITLE = "herr|hr\\.?|fru|frk\\.?|fröken|frøken|mr\\.?|mrs\\.?|ms\\.?|miss|dr\\.?|prof\\.?|sir|madam"
 
 _TRIGGER_RE = re.compile(
     rf"(?<![\w])(?:(?P<intro>{_INTRO})|(?P<greeting>{_GREETING})|(?P<signoff>{_SIGNOFF})|(?P<title>{_TITLE}))"
-    r"(?P<gap>[ \t]*[:,!.\-–]?[ \t]*\n?[ \t]*)",
+    r"(?P<gap>[ \t]*[:,!\-–]?[ \t]*\n?[ \t]*)",
     re.IGNORECASE,
 )
 _WEAK_INTROS = frozenset(
@@ -72,10 +73,10 @@ class _Tok:
 
 
 def _is_name(lower: str, names: frozenset[str]) -> bool:
-    if lower in names:
+    if lower in names or (len(lower) > 3 and lower[-1] == "s" and lower[:-1] in names):  # genitive: Haugens
         return True
     if "-" in lower:
-        return all(p in names for p in lower.split("-"))
+        return any(p in names for p in lower.split("-"))
     return False
 
 
@@ -110,13 +111,23 @@ def _name_part(t: _Tok, lowercase_ok: bool) -> bool:
     if t.banned:
         return False
     if t.cap:
-        return t.known or not t.common
+        return t.known or (not t.common and len(t.word) > 1 and _hyphen_caps(t.word))
     return lowercase_ok and t.strong
 
 
+def _hyphen_caps(word: str) -> bool:
+    """Unknown hyphenated words are names only when every part is capitalised (Anne-Lise, not Kolli-id)."""
+    return all(p[:1].isupper() for p in word.split("-"))
+
+
 def _extend(text: str, toks: list[_Tok], i: int, lowercase_ok: bool, limit: int = 4) -> int:
-    """Index one past the last token of the name starting at `i` (particles allowed inside)."""
+    """Index one past the last token of the name starting at `i` (particles allowed inside).
+
+    A name is given names then family names: once a family name (or an unknown word standing for one)
+    is in, only further known family names may follow, so "Kari Nordmann Ordrenummer" stops at Nordmann.
+    """
     j = i + 1
+    surname_seen = toks[i].last and not toks[i].first
     while j < len(toks) and j - i < limit and _adjacent(text, toks[j - 1], toks[j]):
         t = toks[j]
         if t.lower in _PARTICLES and not t.cap and j + 1 < len(toks) and toks[j + 1].cap:
@@ -124,6 +135,10 @@ def _extend(text: str, toks: list[_Tok], i: int, lowercase_ok: bool, limit: int 
             continue
         if not _name_part(t, lowercase_ok):
             break
+        if surname_seen and not (t.last and t.strong):
+            break
+        if not t.first or t.last:
+            surname_seen = True
         j += 1
     while j - 1 > i and toks[j - 1].lower in _PARTICLES:
         j -= 1
@@ -173,13 +188,13 @@ def _after_trigger(text: str, toks: list[_Tok], i: int, trig: str) -> int:
         if not (t.cap and not t.common) and not t.strong and not (t.cap and t.known):
             return i
         return _extend(text, toks, i, lowercase_ok=True)
-    if not t.cap or (t.common and not t.known):
+    if not t.cap or (t.common and not t.known) or not _name_part(t, False):
         return i
     j = _extend(text, toks, i, lowercase_ok=False)
     if trig in ("signoff", "title", "weak_intro"):
         return j
     # greeting: a known name, or an unknown word that ends the greeting ("Hei Torgeir,")
-    if t.known or j > i + 1:
+    if (t.known and not t.common) or j > i + 1:
         return j
     after = text[t.end : t.end + 1]
     return j if after in (",", "!", "\n", "") else i
@@ -195,18 +210,15 @@ def _plain(text: str, toks: list[_Tok], i: int) -> int:
                 return i + 2
         return i
     if not t.known:
-        # an unknown capitalised word right before a known family name ("Zlatan Andersson")
-        if t.common or i + 1 >= len(toks):
+        # an unknown capitalised word right before a known family name ("Zlatan Andersson"), or before
+        # any known name in mid-sentence ("står i Oddveig Ritva Lindahls navn")
+        if t.common or t.banned or len(t.word) < 2 or i + 1 >= len(toks) or not _hyphen_caps(t.word):
             return i
         nxt = toks[i + 1]
-        if (
-            nxt.cap
-            and nxt.last
-            and nxt.strong
-            and not nxt.first
-            and not nxt.banned
-            and _adjacent(text, t, nxt)
-        ):
+        if not (nxt.cap and nxt.strong and not nxt.banned and _adjacent(text, t, nxt)):
+            return i
+        mid_sentence = i > 0 and text[toks[i - 1].end : t.start].strip() in ("", ",")
+        if (nxt.last and not nxt.first) or mid_sentence:
             return _extend(text, toks, i + 1, lowercase_ok=False)
         return i
     j = _extend(text, toks, i, lowercase_ok=False)

@@ -107,7 +107,7 @@ def classify(
         return Kind.PHONE if 7 <= n <= 15 and _phone_ok(d, True) else None
     if ctx is Ctx.NEG:
         return None
-    if checks.looks_like_date(groups) and ctx is not Ctx.PHONE:
+    if checks.looks_like_date(groups):
         return None
     if n == 20 and d.startswith("00") and checks.gs1_ok(d[2:]):
         return Kind.TRACKING_NUMBER
@@ -151,10 +151,15 @@ _SCORES: dict[Kind, float] = {
 }
 
 
-def _runs(text: str, start: int, end: int, ctx_index: ContextIndex, lang: str | None) -> Iterator[Finding]:
+def _runs(
+    text: str, start: int, end: int, ctx_index: ContextIndex, lang: str | None, since: int
+) -> Iterator[Finding]:
     """Read one digit run whole, else its longest classifiable sub-runs from the left."""
     raw = text[start:end]
     plus = raw.startswith(("+", "00", "(+"))
+    digits = sum(c.isdigit() for c in raw)
+    if raw.startswith("00") and digits == 20:
+        plus = False  # an SSCC written with its application identifier (00)
     groups: list[str] = []
     spans: list[tuple[int, int]] = []
     for m in _GROUP_RE.finditer(raw):
@@ -168,21 +173,27 @@ def _runs(text: str, start: int, end: int, ctx_index: ContextIndex, lang: str | 
             groups, spans = groups[1:], spans[1:]
     if not groups:
         return
+    # "5328 3378 1856 0504" that fails Luhn is a mistyped card, not two phone numbers: no sub-runs
+    card_like = len(groups) >= 3 and all(len(g) == 4 for g in groups[:-1]) and len(groups[-1]) <= 4
+    whole_only = card_like or [len(g) for g in groups] == [4, 6, 5]
     if _AMOUNT_AFTER.match(text, end) or _AMOUNT_BEFORE.search(text, max(0, start - 5), start):
         return
     seps = [text[spans[k][1] : spans[k + 1][0]].strip() or " " for k in range(len(groups) - 1)]
     i = 0
     while i < len(groups):
         found = False
-        for j in range(min(len(groups), i + _MAX_GROUPS), i, -1):
+        stop = len(groups) - 1 if whole_only else i
+        for j in range(min(len(groups), i + _MAX_GROUPS), stop, -1):
             s = start if i == 0 else spans[i][0]
-            ctx = ctx_index.before(s)
+            ctx = ctx_index.before(s, since=since)
             kind = classify(groups[i:j], seps[i : j - 1], plus and i == 0, ctx, lang)
             if kind is not None:
                 yield Finding(kind, s, spans[j - 1][1], _score(kind, ctx))
                 i, found = j, True
                 break
         if not found:
+            if whole_only:
+                return
             i += 1
 
 
@@ -204,11 +215,13 @@ def _score(kind: Kind, ctx: Ctx | None) -> float:
 
 def find_numbers(text: str, ctx_index: ContextIndex, lang: str | None) -> Iterator[Finding]:
     """Every number-like finding in `text`, in order, non-overlapping."""
+    since = 0
     for m in _STRUCTURED.finditer(text):
         group = m.lastgroup
         s, e = m.span()
+        prev, since = since, e
         if group == "RUN":
-            yield from _runs(text, s, e, ctx_index, lang)
+            yield from _runs(text, s, e, ctx_index, lang, prev)
         elif group == "EMAIL":
             yield Finding(Kind.EMAIL, s, e, _SCORES[Kind.EMAIL])
         elif group == "IBAN":
@@ -217,15 +230,15 @@ def find_numbers(text: str, ctx_index: ContextIndex, lang: str | None) -> Iterat
             if checks.fi_national_id(m.group()):
                 yield Finding(Kind.FI_NATIONAL_ID, s, e, _SCORES[Kind.FI_NATIONAL_ID])
             elif m.group()[6] in "-+" and m.group()[-1].isdigit():
-                yield from _runs(text, s, e, ctx_index, lang)  # 6+4 digits: SE personnummer or DK CPR
+                yield from _runs(text, s, e, ctx_index, lang, prev)  # 6+4 digits: SE personnummer or DK CPR
         elif group == "S10":
             if checks.s10_ok(re.sub(r"\s", "", m.group())):
                 yield Finding(Kind.TRACKING_NUMBER, s, e, 0.95)
         elif group in ("IPV4", "IPV6"):
-            if checks.ip_ok(m.group()) and not (group == "IPV4" and ctx_index.before(s) is Ctx.NEG):
+            if checks.ip_ok(m.group()):
                 yield Finding(Kind.IP_ADDRESS, s, e, _SCORES[Kind.IP_ADDRESS])
             elif group == "IPV4":
-                yield from _runs(text, s, e, ctx_index, lang)
+                yield from _runs(text, s, e, ctx_index, lang, prev)
 
 
 def _iban(raw: str, start: int) -> Iterator[Finding]:
