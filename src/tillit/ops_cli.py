@@ -13,7 +13,7 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = typer.Argument("head")) -> None:
+def db_upgrade(revision: str = typer.Argument("heads")) -> None:
     """Migrate the database up to REVISION (default: the newest)."""
     settings = load_settings()
     migrate.upgrade(settings.database_url, revision)

@@ -19,7 +19,8 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
+    """Upgrade to `revision`; the default, every head, lets domains add migrations on their own branches."""
     engine = make_engine(database_url)
     try:
         with engine.begin() as connection:
@@ -42,11 +43,13 @@ def downgrade(database_url: str, revision: str = "base") -> None:
 
 
 def current(database_url: str) -> str | None:
+    """The applied revision(s), comma-separated when several branches are applied; None when empty."""
     from alembic.runtime.migration import MigrationContext
 
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            heads = MigrationContext.configure(connection).get_current_heads()
     finally:
         engine.dispose()
+    return ",".join(sorted(heads)) or None
