@@ -27,15 +27,23 @@ class Example:
     spans: list[tuple[str, int, int]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
-        return {"id": self.id, "text": self.text, "lang": self.lang,
-                "spans": [{"kind": k, "start": s, "end": e} for k, s, e in self.spans]}
+        return {
+            "id": self.id,
+            "text": self.text,
+            "lang": self.lang,
+            "spans": [{"kind": k, "start": s, "end": e} for k, s, e in self.spans],
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, object]) -> Example:
         spans = d.get("spans", [])
         assert isinstance(spans, list)
-        return cls(str(d["id"]), str(d["text"]), str(d.get("lang") or ""),
-                   [(str(s["kind"]), int(s["start"]), int(s["end"])) for s in spans])
+        return cls(
+            str(d["id"]),
+            str(d["text"]),
+            str(d.get("lang") or ""),
+            [(str(s["kind"]), int(s["start"]), int(s["end"])) for s in spans],
+        )
 
 
 class _Negatives:
@@ -51,7 +59,10 @@ class _Negatives:
         if lang == "da":
             while True:
                 d = v._digits(8)
-                if d[0] != "0" and sum(int(a) * w for a, w in zip(d, (2, 7, 6, 5, 4, 3, 2, 1), strict=True)) % 11 == 0:
+                if (
+                    d[0] != "0"
+                    and sum(int(a) * w for a, w in zip(d, (2, 7, 6, 5, 4, 3, 2, 1), strict=True)) % 11 == 0
+                ):
                     return d
         if lang == "sv":
             body = "55" + v._digits(7)
@@ -62,15 +73,18 @@ class _Negatives:
             k = 11 - sum(int(a) * w for a, w in zip(body, (3, 2, 7, 6, 5, 4, 3, 2), strict=True)) % 11
             if k != 10:
                 num = body + str(k % 11)
-                return r.choice([num, f"{num[:3]} {num[3:6]} {num[6:]}", f"NO {num[:3]} {num[3:6]} {num[6:]} MVA"])
+                return r.choice(
+                    [num, f"{num[:3]} {num[3:6]} {num[6:]}", f"NO {num[:3]} {num[3:6]} {num[6:]} MVA"]
+                )
 
     def neg_order(self, lang: str) -> str:
         return self.v._digits(self.r.choice([6, 7, 8, 8, 9, 10])).lstrip("0") or "1234"
 
     def neg_invoice(self, lang: str) -> str:
         r = self.r
-        return r.choice([f"{r.randrange(2019, 2027)}-{self.v._digits(6)}", f"F-{self.v._digits(5)}",
-                         self.v._digits(8)])
+        return r.choice(
+            [f"{r.randrange(2019, 2027)}-{self.v._digits(6)}", f"F-{self.v._digits(5)}", self.v._digits(8)]
+        )
 
     def neg_kid(self, lang: str) -> str:
         body = str(self.r.randrange(1, 10)) + self.v._digits(self.r.choice([8, 11, 12, 14, 15]))
@@ -81,19 +95,40 @@ class _Negatives:
         n = r.randrange(100, 2_000_000)
         grouped = f"{n:,}".replace(",", " ")
         cur = {"nb": "kr", "sv": "kr", "da": "kr.", "en": "NOK"}[lang]
-        return r.choice([f"{grouped} {cur}", f"kr {grouped},50", f"{grouped},-", f"NOK {grouped}",
-                         f"{n} kroner", f"EUR {grouped}"])
+        return r.choice(
+            [
+                f"{grouped} {cur}",
+                f"kr {grouped},50",
+                f"{grouped},-",
+                f"NOK {grouped}",
+                f"{n} kroner",
+                f"EUR {grouped}",
+            ]
+        )
 
     def neg_date(self, lang: str) -> str:
         d = self.v._date(2019, 2026)
         r = self.r
-        return r.choice([f"{d.day:02d}.{d.month:02d}.{d.year}", d.isoformat(), f"{d.day}/{d.month}",
-                         f"{d.day:02d}.{d.month:02d}.{d.year} kl. {r.randrange(7, 22)}:{r.choice(['00', '15', '30'])}",
-                         f"kl. {r.randrange(7, 22)}.{r.choice(['00', '15', '45'])}", f"{d.day}.{d.month}.{d.year % 100:02d}"])
+        return r.choice(
+            [
+                f"{d.day:02d}.{d.month:02d}.{d.year}",
+                d.isoformat(),
+                f"{d.day}/{d.month}",
+                f"{d.day:02d}.{d.month:02d}.{d.year} kl. {r.randrange(7, 22)}:{r.choice(['00', '15', '30'])}",
+                f"kl. {r.randrange(7, 22)}.{r.choice(['00', '15', '45'])}",
+                f"{d.day}.{d.month}.{d.year % 100:02d}",
+            ]
+        )
 
     def neg_customer(self, lang: str) -> str:
-        return self.r.choice([self.v._digits(7), f"{self.r.randrange(2020, 2027)}/{self.v._digits(5)}",
-                              self.v._digits(9), f"CS-{self.v._digits(6)}"])
+        return self.r.choice(
+            [
+                self.v._digits(7),
+                f"{self.r.randrange(2020, 2027)}/{self.v._digits(5)}",
+                self.v._digits(9),
+                f"CS-{self.v._digits(6)}",
+            ]
+        )
 
     def neg_bad(self, lang: str) -> str:
         """A number that looks like personal data but fails its checksum."""
@@ -121,11 +156,30 @@ class _Negatives:
 
 
 _KIND_WEIGHTS = {
-    "NO_NATIONAL_ID": 8, "SE_NATIONAL_ID": 7, "DK_CPR": 7, "FI_NATIONAL_ID": 4, "PHONE": 14, "EMAIL": 8,
-    "IBAN": 5, "NO_BANK_ACCOUNT": 7, "PAYMENT_CARD": 6, "IP_ADDRESS": 4, "TRACKING_NUMBER": 6, "PERSON": 14,
+    "NO_NATIONAL_ID": 8,
+    "SE_NATIONAL_ID": 7,
+    "DK_CPR": 7,
+    "FI_NATIONAL_ID": 4,
+    "PHONE": 14,
+    "EMAIL": 8,
+    "IBAN": 5,
+    "NO_BANK_ACCOUNT": 7,
+    "PAYMENT_CARD": 6,
+    "IP_ADDRESS": 4,
+    "TRACKING_NUMBER": 6,
+    "PERSON": 14,
     "STREET_ADDRESS": 10,
 }
-_NEG_KINDS = ["NEG_ORG", "NEG_ORDER", "NEG_INVOICE", "NEG_KID", "NEG_AMOUNT", "NEG_DATE", "NEG_CUSTOMER", "NEG_BAD"]
+_NEG_KINDS = [
+    "NEG_ORG",
+    "NEG_ORDER",
+    "NEG_INVOICE",
+    "NEG_KID",
+    "NEG_AMOUNT",
+    "NEG_DATE",
+    "NEG_CUSTOMER",
+    "NEG_BAD",
+]
 
 
 def _value(v: Values, kind: str, lang: str) -> str:

@@ -52,7 +52,11 @@ def score(pairs: Iterable[tuple[list[Span], list[Span]]]) -> dict[str, Score]:
         for kind, s, e in predicted:
             sc = scores.setdefault(kind, Score())
             hit = next(
-                (k for k, (tk, ts, te) in enumerate(truth) if k not in used and tk == kind and overlaps((ts, te), (s, e))),
+                (
+                    k
+                    for k, (tk, ts, te) in enumerate(truth)
+                    if k not in used and tk == kind and overlaps((ts, te), (s, e))
+                ),
                 None,
             )
             if hit is None:
@@ -70,5 +74,7 @@ def table(scores: dict[str, Score]) -> str:
     """A Markdown table of the scores."""
     lines = ["| kind | precision | recall | F2 | TP | FP | FN |", "|---|---:|---:|---:|---:|---:|---:|"]
     for kind, s in scores.items():
-        lines.append(f"| {kind} | {s.precision:.3f} | {s.recall:.3f} | {s.f2:.3f} | {s.tp} | {s.fp} | {s.fn} |")
+        lines.append(
+            f"| {kind} | {s.precision:.3f} | {s.recall:.3f} | {s.f2:.3f} | {s.tp} | {s.fp} | {s.fn} |"
+        )
     return "\n".join(lines)

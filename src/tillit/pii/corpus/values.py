@@ -39,20 +39,67 @@ _SUFFIX_BY_LANG = {
     "da": ["gade", "vej", "vejen", "allé", "plads", "stræde", "vænget", "torv"],
 }
 _MULTI_STREETS = {
-    "nb": ["Karl Johans gate", "Bygdøy allé", "Dronning Eufemias gate", "Gamle Drammensvei", "Øvre Slottsgate",
-           "Sankt Olavs gate", "Christian Krohgs gate", "Kong Oscars gate", "Nedre Storgate"],
-    "sv": ["Östra Hamngatan", "Stora Nygatan", "Sankt Eriksgatan", "Lilla Torget", "Gamla Brogatan",
-           "Norra Vallgatan", "Västra Storgatan"],
-    "da": ["H.C. Andersens Boulevard", "Gammel Kongevej", "Store Kongensgade", "Lille Strandstræde",
-           "Ny Østergade", "Frederik VII's Gade", "Sankt Annæ Plads"],
+    "nb": [
+        "Karl Johans gate",
+        "Bygdøy allé",
+        "Dronning Eufemias gate",
+        "Gamle Drammensvei",
+        "Øvre Slottsgate",
+        "Sankt Olavs gate",
+        "Christian Krohgs gate",
+        "Kong Oscars gate",
+        "Nedre Storgate",
+    ],
+    "sv": [
+        "Östra Hamngatan",
+        "Stora Nygatan",
+        "Sankt Eriksgatan",
+        "Lilla Torget",
+        "Gamla Brogatan",
+        "Norra Vallgatan",
+        "Västra Storgatan",
+    ],
+    "da": [
+        "H.C. Andersens Boulevard",
+        "Gammel Kongevej",
+        "Store Kongensgade",
+        "Lille Strandstræde",
+        "Ny Østergade",
+        "Frederik VII's Gade",
+        "Sankt Annæ Plads",
+    ],
 }
 _TOWNS = {
-    "nb": [("0155", "Oslo"), ("5003", "Bergen"), ("7011", "Trondheim"), ("4006", "Stavanger"), ("9008", "Tromsø"),
-           ("3015", "Drammen"), ("1607", "Fredrikstad"), ("8006", "Bodø"), ("2317", "Hamar")],
-    "sv": [("111 22", "Stockholm"), ("411 05", "Göteborg"), ("211 20", "Malmö"), ("753 10", "Uppsala"),
-           ("702 11", "Örebro"), ("903 26", "Umeå"), ("58222", "Linköping")],
-    "da": [("1620", "København V"), ("8000", "Aarhus C"), ("5000", "Odense C"), ("9000", "Aalborg"),
-           ("2100", "København Ø"), ("1850", "Frederiksberg C"), ("6700", "Esbjerg"), ("2800", "Kongens Lyngby")],
+    "nb": [
+        ("0155", "Oslo"),
+        ("5003", "Bergen"),
+        ("7011", "Trondheim"),
+        ("4006", "Stavanger"),
+        ("9008", "Tromsø"),
+        ("3015", "Drammen"),
+        ("1607", "Fredrikstad"),
+        ("8006", "Bodø"),
+        ("2317", "Hamar"),
+    ],
+    "sv": [
+        ("111 22", "Stockholm"),
+        ("411 05", "Göteborg"),
+        ("211 20", "Malmö"),
+        ("753 10", "Uppsala"),
+        ("702 11", "Örebro"),
+        ("903 26", "Umeå"),
+        ("58222", "Linköping"),
+    ],
+    "da": [
+        ("1620", "København V"),
+        ("8000", "Aarhus C"),
+        ("5000", "Odense C"),
+        ("9000", "Aalborg"),
+        ("2100", "København Ø"),
+        ("1850", "Frederiksberg C"),
+        ("6700", "Esbjerg"),
+        ("2800", "Kongens Lyngby"),
+    ],
 }
 
 
@@ -114,7 +161,9 @@ class Values:
             if d.year >= 2000:
                 seventh = self.rng.choice("4956")
             else:
-                seventh = self.rng.choice("0123") if d.year < 1937 else self.rng.choice("01234 9".replace(" ", ""))
+                seventh = (
+                    self.rng.choice("0123") if d.year < 1937 else self.rng.choice("01234 9".replace(" ", ""))
+                )
             num = f"{d.day:02d}{d.month:02d}{d.year % 100:02d}{seventh}{self._digits(3)}"
             if checks.dk_cpr(num):
                 return f"{num[:6]}-{num[6:]}" if self.rng.random() < 0.7 else num
@@ -123,7 +172,9 @@ class Values:
         d = self._date()
         sign = "-" if d.year < 2000 else self.rng.choice("AB")
         ind = f"{self.rng.randrange(2, 900):03d}"
-        check = "0123456789ABCDEFHJKLMNPRSTUVWXY"[int(f"{d.day:02d}{d.month:02d}{d.year % 100:02d}{ind}") % 31]
+        check = "0123456789ABCDEFHJKLMNPRSTUVWXY"[
+            int(f"{d.day:02d}{d.month:02d}{d.year % 100:02d}{ind}") % 31
+        ]
         return f"{d.day:02d}{d.month:02d}{d.year % 100:02d}{sign}{ind}{check}"
 
     # -- contact -------------------------------------------------------------------------------------
@@ -134,8 +185,14 @@ class Values:
             digits = "".join(c for c in text if c.isdigit())
             region = {"nb": "NO", "sv": "SE", "da": "DK", "fi": "FI", "en": "NO"}[country]
             try:
-                parsed = phonenumbers.parse(text if text.startswith("+") else text.replace("00", "+", 1)
-                                            if text.startswith("00") else digits, region)
+                parsed = phonenumbers.parse(
+                    text
+                    if text.startswith("+")
+                    else text.replace("00", "+", 1)
+                    if text.startswith("00")
+                    else digits,
+                    region,
+                )
             except phonenumbers.NumberParseException:
                 continue
             if phonenumbers.is_valid_number(parsed):
@@ -145,24 +202,50 @@ class Values:
         r = self.rng
         if country in ("nb", "en"):
             n = r.choice("49") + self._digits(7) if r.random() < 0.8 else r.choice("2357") + self._digits(7)
-            return r.choice([f"{n[:3]} {n[3:5]} {n[5:]}", f"{n[:2]} {n[2:4]} {n[4:6]} {n[6:]}", n,
-                             f"+47 {n[:3]} {n[3:5]} {n[5:]}", f"+47{n}", f"0047 {n}", f"+47 {n[:2]} {n[2:4]} "
-                             f"{n[4:6]} {n[6:]}", f"{n[:4]} {n[4:]}"])
+            return r.choice(
+                [
+                    f"{n[:3]} {n[3:5]} {n[5:]}",
+                    f"{n[:2]} {n[2:4]} {n[4:6]} {n[6:]}",
+                    n,
+                    f"+47 {n[:3]} {n[3:5]} {n[5:]}",
+                    f"+47{n}",
+                    f"0047 {n}",
+                    f"+47 {n[:2]} {n[2:4]} {n[4:6]} {n[6:]}",
+                    f"{n[:4]} {n[4:]}",
+                ]
+            )
         if country == "da":
             n = r.choice("2345678") + self._digits(7)
-            return r.choice([f"{n[:2]} {n[2:4]} {n[4:6]} {n[6:]}", n, f"+45 {n[:2]} {n[2:4]} {n[4:6]} {n[6:]}",
-                             f"+45{n}", f"+45 {n[:4]} {n[4:]}", f"{n[:4]} {n[4:]}"])
+            return r.choice(
+                [
+                    f"{n[:2]} {n[2:4]} {n[4:6]} {n[6:]}",
+                    n,
+                    f"+45 {n[:2]} {n[2:4]} {n[4:6]} {n[6:]}",
+                    f"+45{n}",
+                    f"+45 {n[:4]} {n[4:]}",
+                    f"{n[:4]} {n[4:]}",
+                ]
+            )
         if country == "sv":
             if r.random() < 0.75:
                 n = "7" + r.choice("02369") + self._digits(7)
-                return r.choice([f"0{n[:2]}-{n[2:5]} {n[5:7]} {n[7:]}", f"0{n[:2]} {n[2:5]} {n[5:7]} {n[7:]}",
-                                 f"0{n}", f"+46 {n[:2]} {n[2:5]} {n[5:7]} {n[7:]}", f"+46{n}",
-                                 f"+46 (0){n[:2]}-{n[2:5]} {n[5:7]} {n[7:]}", f"0{n[:2]}-{n[2:]}"])
+                return r.choice(
+                    [
+                        f"0{n[:2]}-{n[2:5]} {n[5:7]} {n[7:]}",
+                        f"0{n[:2]} {n[2:5]} {n[5:7]} {n[7:]}",
+                        f"0{n}",
+                        f"+46 {n[:2]} {n[2:5]} {n[5:7]} {n[7:]}",
+                        f"+46{n}",
+                        f"+46 (0){n[:2]}-{n[2:5]} {n[5:7]} {n[7:]}",
+                        f"0{n[:2]}-{n[2:]}",
+                    ]
+                )
             n = "8" + self._digits(7)
             return r.choice([f"0{n[0]}-{n[1:4]} {n[4:6]} {n[6:]}", f"+46 {n[0]} {n[1:4]} {n[4:6]} {n[6:]}"])
         n = r.choice(["40", "41", "44", "45", "50"]) + self._digits(7)
-        return r.choice([f"0{n[:2]} {n[2:5]} {n[5:]}", f"+358 {n[:2]} {n[2:5]} {n[5:]}", f"0{n[:2]}-{n[2:]}",
-                         f"+358{n}"])
+        return r.choice(
+            [f"0{n[:2]} {n[2:5]} {n[5:]}", f"+358 {n[:2]} {n[2:5]} {n[5:]}", f"0{n[:2]}-{n[2:]}", f"+358{n}"]
+        )
 
     def person(self) -> str:
         r = self.rng
@@ -183,8 +266,16 @@ class Values:
     def email(self) -> str:
         r = self.rng
         f, last = r.choice(self.first).lower(), r.choice(self.last).lower()
-        local = r.choice([f"{f}.{last}", f"{f}{last}", f"{f[0]}{last}", f"{f}_{last}{r.randrange(10, 99)}",
-                          f"{f}.{last}+{r.choice(['post', 'bank', 'shop'])}", f"{f}{r.randrange(1950, 2005)}"])
+        local = r.choice(
+            [
+                f"{f}.{last}",
+                f"{f}{last}",
+                f"{f[0]}{last}",
+                f"{f}_{last}{r.randrange(10, 99)}",
+                f"{f}.{last}+{r.choice(['post', 'bank', 'shop'])}",
+                f"{f}{r.randrange(1950, 2005)}",
+            ]
+        )
         table = str.maketrans("æøåäöüé", "aoaaoue")
         local = local.translate(table).replace(" ", "").replace("'", "")
         return f"{local}@{r.choice(['example.com', 'example.org', 'example.net', 'mail.example.no', 'example.se'])}"
@@ -213,10 +304,19 @@ class Values:
     # -- money ---------------------------------------------------------------------------------------
     def iban(self, lang: str) -> str:
         r = self.rng
-        country = r.choice(["NO", "SE", "DK", "FI", "DE", "GB", {"nb": "NO", "sv": "SE", "da": "DK"}.get(lang, "NO")])
-        bban = {"NO": lambda: "".join(c for c in self.account() if c.isdigit()), "SE": lambda: self._digits(20), "DK": lambda: self._digits(14),
-                "FI": lambda: self._digits(14), "DE": lambda: self._digits(18),
-                "GB": lambda: "".join(r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(4)) + self._digits(14)}
+        country = r.choice(
+            ["NO", "SE", "DK", "FI", "DE", "GB", {"nb": "NO", "sv": "SE", "da": "DK"}.get(lang, "NO")]
+        )
+        bban = {
+            "NO": lambda: "".join(c for c in self.account() if c.isdigit()),
+            "SE": lambda: self._digits(20),
+            "DK": lambda: self._digits(14),
+            "FI": lambda: self._digits(14),
+            "DE": lambda: self._digits(18),
+            "GB": lambda: (
+                "".join(r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(4)) + self._digits(14)
+            ),
+        }
         b = bban[country]()
         numeric = "".join(str(int(c, 36)) for c in b + country + "00")
         check = f"{98 - int(numeric) % 97:02d}"
@@ -261,8 +361,15 @@ class Values:
     def ip(self) -> str:
         r = self.rng
         if r.random() < 0.7:
-            return ".".join(str(x) for x in (r.choice([10, 172, 192, 81, 84, 193, 212, 46]), r.randrange(256),
-                                             r.randrange(256), r.randrange(1, 255)))
+            return ".".join(
+                str(x)
+                for x in (
+                    r.choice([10, 172, 192, 81, 84, 193, 212, 46]),
+                    r.randrange(256),
+                    r.randrange(256),
+                    r.randrange(1, 255),
+                )
+            )
         groups = [f"{r.randrange(65536):x}" for _ in range(8)]
         if r.random() < 0.5:
             return "2001:db8::" + ":".join(groups[:2])

@@ -24,7 +24,7 @@ _SUFFIXES = (
     "åsen brygge brygga bryggen bryggan kaia kajen kaj terrasse terrassen ringen svingen tunet løkka løkken "
     "stredet strædet stræde gränd gränden smuget kroken grenda myra leden stråket slingan gången promenaden "
     "boulevard boulevarden vænget vænge toften haven parken kvartal engen marken kvarter esplanaden "
-    "hagen vangen jordet tråkket"
+    "hagen vangen jordet tråkket plan"
 ).split()
 _SEPARATE = (
     "gate gata gade gatan vei veg vej väg vägen allé alle plass plads torg torv stræde gränd boulevard "
@@ -45,7 +45,7 @@ _NOT_STREET_START = (
 _CAPWORD = rf"(?:{_NOT_STREET_START}[{_U}][{_L}'’]*\.?|[{_U}]\.(?:[{_U}]\.)*)"
 _STREET = (
     rf"(?:{_NOT_STREET_START}{_EXCLUDED_PREFIX}[{_L}][{_L}-]*?(?:{_SUFFIX_ALT})"  # compound: Storgata, strandvejen
-    rf"|(?:{_CAPWORD}[ \u00a0]){{1,3}}(?:{_SEPARATE_ALT})\.?"  # separate: Karl Johans gate
+    rf"|(?:{_CAPWORD}[ \u00a0]){{1,3}}(?i:{_SEPARATE_ALT})\.?"  # separate: Karl Johans gate
     rf"|(?:(?:Gamle|Gamla|Gammel|Gammle|Nedre|Øvre|Övre|Store|Stora|Lille|Lilla|Ny|Nye|Nya|Østre|Vestre|Søndre|Nordre|"
     rf"Norra|Södra|Östra|Västra|Nørre|Vester|Øster|Sønder|Sankt|Skt\.|St\.|Kong|Dronning|Prins|Prinsesse)"
     rf"[ \u00a0][{_U}][{_L}-]*?(?:{_SUFFIX_ALT}))"

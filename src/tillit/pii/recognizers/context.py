@@ -21,6 +21,8 @@ class Ctx(StrEnum):
     ACCOUNT = "account"
     CARD = "card"
     TRACKING = "tracking"
+    SE_HINT = "se_hint"
+    DK_HINT = "dk_hint"
     NEG = "neg"  # the number is something else: order, invoice, KID, organisation, amount, date...
 
 
@@ -42,6 +44,8 @@ _WORDS: dict[Ctx, str] = {
     Ctx.TRACKING: """sporing* sporings* sendingsnummer* sending* sendingen pakke* pakken kolli* tracking* track*
         shipment* parcel* package* försändelse* spårning* spårnings* sändning* sändnings* forsendelse*
         pakkenummer* stregkode* sscc* consignment* kollinummer* paket* paketet* leveranse* levering*""",
+    Ctx.SE_HINT: "svensk* swedish sverige* sweden",
+    Ctx.DK_HINT: "dansk* danish danmark* denmark",
     Ctx.NEG: """ordre* ordrenummer* ordrenr* order* ordernummer* ordernr* bestilling* bestillings* beställning*
         bestilling* faktura* fakturanummer* fakturanr* invoice* kid kid-nr* kid-nummer* kidnummer* ocr* ocr-nummer*
         referanse* referansenummer* ref ref. ref.nr reference* referens* referencenummer* saksnummer* sak saken
@@ -52,7 +56,7 @@ _WORDS: dict[Ctx, str] = {
         pris* price* kostnad* kostar koster costs versjon* version* artikkelnummer* art.nr* varenummer* vare*
         serienummer* serial* lisens* license* licens* booking* reservasjon* bookingnummer* rom room* flight* fly
         postnummer* postnr* pin pin-kode* kode koden code* engangskode* otp passord* password* lösenord*
-        kr kr. sek dkk eur usd bilag* kvittering* kvitto* receipt* transaksjon* transaction* bestillingsnummer* ordrenummeret""",
+        bilag* kvittering* kvitto* receipt* transaksjon* transaction* bestillingsnummer* ordrenummeret""",
 }
 
 
@@ -81,17 +85,37 @@ class ContextIndex:
 
     ends: list[int]
     classes: list[Ctx]
+    starts: list[int]
 
     @classmethod
     def build(cls, text: str) -> ContextIndex:
         ends: list[int] = []
         classes: list[Ctx] = []
+        starts: list[int] = []
         for m in _CTX_RE.finditer(text):
             name = m.lastgroup
             if name is not None:
                 ends.append(m.end())
+                starts.append(m.start())
                 classes.append(Ctx[name])
-        return cls(ends, classes)
+        return cls(ends, classes, starts)
+
+    def after(self, pos: int, window: int = 24) -> Ctx | None:
+        """The first context word starting after `pos` within `window` ("240378-1794 er mit cpr-nummer")."""
+        i = bisect.bisect_left(self.starts, pos)
+        while i < len(self.starts) and self.starts[i] - pos <= window:
+            if self.classes[i] not in (Ctx.SE_HINT, Ctx.DK_HINT, Ctx.NEG):
+                return self.classes[i]
+            i += 1
+        return None
+
+    def country_hint(self, pos: int, window: int = WINDOW) -> Ctx | None:
+        i = bisect.bisect_right(self.ends, pos) - 1
+        while i >= 0 and pos - self.ends[i] <= window:
+            if self.classes[i] in (Ctx.SE_HINT, Ctx.DK_HINT):
+                return self.classes[i]
+            i -= 1
+        return None
 
     def before(self, pos: int, window: int = WINDOW, since: int = 0) -> Ctx | None:
         """The class of the nearest context word ending at or before `pos`, within `window` characters.
@@ -99,6 +123,8 @@ class ContextIndex:
         A word that ends before `since` (the end of the previous number) spoke for that number, not this one.
         """
         i = bisect.bisect_right(self.ends, pos) - 1
+        while i >= 0 and self.classes[i] in (Ctx.SE_HINT, Ctx.DK_HINT):
+            i -= 1
         if i < 0 or pos - self.ends[i] > window or self.ends[i] <= since:
             return None
         return self.classes[i]

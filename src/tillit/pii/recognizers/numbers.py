@@ -26,7 +26,7 @@ _STRUCTURED = re.compile(
     r"|(?P<EMAIL>(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w-]))"
     r"|(?P<FI>(?<![\w+-])\d{6}[-+A-FU-Y]\d{3}[0-9A-Y](?![\w]))"
     r"|(?P<S10>(?<![\w])[A-Z]{2}[ \u00a0]?\d{3}[ \u00a0]?\d{3}[ \u00a0]?\d{3}[ \u00a0]?[A-Z]{2}(?![\w]))"
-    r"|(?P<IBAN>(?<![\w])[A-Z]{2}\d{2}(?:[ \u00a0]?[A-Z0-9]{1,4}){3,8}(?![\w]))"
+    r"|(?P<IBAN>(?<![\w])[A-Z]{2}\d{2}(?:[A-Z0-9]{11,30}|(?:[ \u00a0][A-Z0-9]{4}){2,7}(?:[ \u00a0][A-Z0-9]{1,3})?)(?![\w]))"
     r"|(?P<IPV6>(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?(?![\w:]))"
     r"|(?P<IPV4>(?<![\w.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\w]|\.\d))"
     r"|(?P<RUN>(?<![\w+])(?:\+[ \u00a0]?|00(?=\d)|\(\+?\d{1,4}\)[ \u00a0]?)?\d+(?:" + _SEP + r"\d+)*)"
@@ -185,10 +185,18 @@ def _runs(
         stop = len(groups) - 1 if whole_only else i
         for j in range(min(len(groups), i + _MAX_GROUPS), stop, -1):
             s = start if i == 0 else spans[i][0]
-            ctx = ctx_index.before(s, since=since)
-            kind = classify(groups[i:j], seps[i : j - 1], plus and i == 0, ctx, lang)
+            ctx = ctx_index.before(s, since=since if i == 0 else spans[i - 1][1])
+            e = spans[j - 1][1]
+            if ctx is None:
+                ctx = ctx_index.after(e)
+            hint = ctx_index.country_hint(s, window=40)
+            hl = "sv" if hint is Ctx.SE_HINT else "da" if hint is Ctx.DK_HINT else lang
+            kind = classify(groups[i:j], seps[i : j - 1], plus and i == 0, ctx, hl)
+            if kind is None and plus and i == 0 and raw.startswith("00"):
+                restored = ["00" + groups[0], *groups[1:j]] if j > 0 else groups
+                kind = classify(restored, seps[i : j - 1], False, ctx, hl)
             if kind is not None:
-                yield Finding(kind, s, spans[j - 1][1], _score(kind, ctx))
+                yield Finding(kind, s, e, _score(kind, ctx))
                 i, found = j, True
                 break
         if not found:
@@ -227,9 +235,11 @@ def find_numbers(text: str, ctx_index: ContextIndex, lang: str | None) -> Iterat
         elif group == "IBAN":
             yield from _iban(m.group(), s)
         elif group == "FI":
-            if checks.fi_national_id(m.group()):
+            raw = m.group()
+            digits_only = raw[6] in "-+" and raw[-1].isdigit()
+            if checks.fi_national_id(raw) and not (digits_only and _nordic_id_context(ctx_index, s, lang)):
                 yield Finding(Kind.FI_NATIONAL_ID, s, e, _SCORES[Kind.FI_NATIONAL_ID])
-            elif m.group()[6] in "-+" and m.group()[-1].isdigit():
+            elif digits_only:
                 yield from _runs(text, s, e, ctx_index, lang, prev)  # 6+4 digits: SE personnummer or DK CPR
         elif group == "S10":
             if checks.s10_ok(re.sub(r"\s", "", m.group())):
@@ -239,6 +249,12 @@ def find_numbers(text: str, ctx_index: ContextIndex, lang: str | None) -> Iterat
                 yield Finding(Kind.IP_ADDRESS, s, e, _SCORES[Kind.IP_ADDRESS])
             elif group == "IPV4":
                 yield from _runs(text, s, e, ctx_index, lang, prev)
+
+
+def _nordic_id_context(ctx_index: ContextIndex, pos: int, lang: str | None) -> bool:
+    """A Finnish-valid 6+4-digit number that the text calls a CPR or a Swedish/Danish number."""
+    ctx = ctx_index.before(pos) or ctx_index.after(pos + 11)
+    return ctx is Ctx.CPR or ctx_index.country_hint(pos) is not None
 
 
 def _iban(raw: str, start: int) -> Iterator[Finding]:
