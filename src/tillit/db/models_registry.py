@@ -13,6 +13,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "tillit.audit.models",
     "tillit.retention.models",
     "tillit.auth.models",
+    "tillit.conversations.models",
 )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from tillit.retention.models import Hold
@@ -88,3 +88,8 @@ def expired_records(session: Session, now: datetime, limit: int) -> list[tuple[s
     return [
         (row.record_type, row.record_id) for row in session.execute(expired_records_statement(now, limit))
     ]
+
+
+def delete_holds_of_record(session: Session, record_type: str, record_id: str) -> int:
+    result = session.execute(delete(Hold).where(Hold.record_type == record_type, Hold.record_id == record_id))
+    return int(getattr(result, "rowcount", 0) or 0)

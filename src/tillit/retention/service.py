@@ -29,6 +29,7 @@ __all__ = [
     "can_read",
     "end_holds",
     "expired_records",
+    "forget_record",
     "holds_for",
     "is_record_alive",
     "readable_record_ids",
@@ -291,3 +292,8 @@ def _end(hold: Hold, reason: str, now: datetime) -> None:
         hold.expires_at = now
     hold.ended_reason = reason
     hold.updated_at = now
+
+
+def forget_record(session: Session, *, record_type: str, record_id: str) -> int:
+    """Remove every hold of a record that has just been deleted (its proof of deletion is the caller's)."""
+    return repository.delete_holds_of_record(session, record_type, record_id)

@@ -1,0 +1,73 @@
+"""Queries for conversations. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from tillit.conversations.models import Conversation, ConversationIp, Feedback, HandoffContact, Message
+
+
+def get(session: Session, conversation_id: str, *, for_update: bool = False) -> Conversation | None:
+    query = select(Conversation).where(Conversation.id == conversation_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.scalars(query).first()
+
+
+def messages(session: Session, conversation_id: str, after_seq: int = 0) -> Sequence[Message]:
+    return session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.seq > after_seq)
+        .order_by(Message.seq)
+    ).all()
+
+
+def latest_seq(session: Session, conversation_id: str) -> int:
+    value = session.scalar(select(func.max(Message.seq)).where(Message.conversation_id == conversation_id))
+    return int(value or 0)
+
+
+def queued(session: Session) -> Sequence[Conversation]:
+    return session.scalars(
+        select(Conversation)
+        .where(Conversation.status == "queued")
+        .order_by(Conversation.queued_at, Conversation.id)
+    ).all()
+
+
+def queue_position(session: Session, queued_at: datetime, conversation_id: str) -> int:
+    ahead = session.scalar(
+        select(func.count())
+        .select_from(Conversation)
+        .where(
+            Conversation.status == "queued",
+            or_(
+                Conversation.queued_at < queued_at,
+                and_(Conversation.queued_at == queued_at, Conversation.id < conversation_id),
+            ),
+        )
+    )
+    return int(ahead or 0) + 1
+
+
+def has_ip(session: Session, conversation_id: str) -> bool:
+    return session.get(ConversationIp, conversation_id) is not None
+
+
+def handoff_contact(session: Session, conversation_id: str) -> HandoffContact | None:
+    return session.get(HandoffContact, conversation_id)
+
+
+def feedback(session: Session, conversation_id: str) -> Feedback | None:
+    return session.get(Feedback, conversation_id)
+
+
+def delete_conversation(session: Session, conversation_id: str) -> None:
+    """Delete a conversation and everything that hangs off it, children first (also without FK cascade)."""
+    for model in (Message, ConversationIp, HandoffContact, Feedback):
+        session.execute(delete(model).where(model.conversation_id == conversation_id))
+    session.execute(delete(Conversation).where(Conversation.id == conversation_id))

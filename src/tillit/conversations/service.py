@@ -1,0 +1,421 @@
+"""Conversation use cases. Every function joins the caller's transaction (takes `session`, never commits),
+so "store a message + give it its holds + audit" is always one transaction.
+
+Holds: the conversation (with its messages) is one record; the IP address, the handoff contact and the
+feedback are records of their own. After every change of a fact all of them are recomputed together, so
+"an advisor joined" moves the bank's customer-service hold to 5 years in the same commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection
+
+from sqlalchemy.orm import Session
+
+from tillit.audit import service as audit_service
+from tillit.conversations import repository, rules
+from tillit.conversations.models import Conversation, ConversationIp, Feedback, HandoffContact, Message
+from tillit.conversations.schemas import (
+    ConversationRead,
+    FeedbackCreate,
+    HandoffContactCreate,
+    MessageRead,
+    QueueEntry,
+    StartedConversation,
+)
+from tillit.core.clock import Clock
+from tillit.core.crypto import FieldCipher
+from tillit.core.errors import ConflictError, NotFoundError, PayloadTooLargeError, ValidationFailedError
+from tillit.core.ids import new_id, new_token
+from tillit.policy.schema import Policy
+from tillit.retention import service as retention_service
+from tillit.retention.schemas import EndResult, HoldRead, KeptHold
+
+CONVERSATION = "conversation"
+CONVERSATION_IP = "conversation_ip"
+HANDOFF_CONTACT = "handoff_contact"
+FEEDBACK = "feedback"
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start(
+    session: Session,
+    policy: Policy,
+    *,
+    channel: str = "chat",
+    language: str,
+    clock: Clock,
+    secret: str,
+    subject_id: str | None = None,
+    ip_address: str | None = None,
+    excluded_purposes: Collection[str] = (),
+) -> StartedConversation:
+    """Open a conversation. Anonymous ones store only text and the IP address (held on its own)."""
+    if channel not in rules.CHANNELS:
+        raise ValidationFailedError(f"unknown channel '{channel}'; known: {', '.join(rules.CHANNELS)}")
+    if language not in policy.languages:
+        raise ValidationFailedError(f"language '{language}' is not offered; choose one of {policy.languages}")
+    now = clock.now()
+    token = new_token()
+    conversation = Conversation(
+        id=new_id(),
+        access_token_hash=_token_hash(token),
+        subject_id=subject_id,
+        channel=channel,
+        language=language,
+        status="bot" if channel == "chat" else "with_advisor",
+        authenticated=subject_id is not None,
+        had_advisor=channel != "chat",  # a call, letter or e-mail is logged by an advisor
+        complaint=False,
+        advisory=False,
+        deleted_by_customer=False,
+        failed_turns=0,
+        next_seq=1,
+        created_at=now,
+        last_message_at=now,
+    )
+    session.add(conversation)
+    if ip_address and policy.purposes_holding(CONVERSATION_IP):
+        session.add(
+            ConversationIp(
+                conversation_id=conversation.id,
+                ip_enc=FieldCipher(secret).encrypt(ip_address, context=f"ip:{conversation.id}"),
+                created_at=now,
+            )
+        )
+    session.flush()
+    refresh_holds(session, policy, conversation, clock, excluded_purposes=excluded_purposes)
+    return StartedConversation(conversation=ConversationRead.model_validate(conversation), access_token=token)
+
+
+def get(session: Session, conversation_id: str) -> ConversationRead:
+    return ConversationRead.model_validate(_require(session, conversation_id))
+
+
+def get_for_customer(
+    session: Session, conversation_id: str, *, access_token: str | None = None, subject_id: str | None = None
+) -> ConversationRead:
+    """The conversation if the caller holds its token or is its logged-in owner; 404 otherwise
+    (never 403, so that guessing ids reveals nothing)."""
+    conversation = repository.get(session, conversation_id)
+    allowed = conversation is not None and (
+        (access_token is not None and conversation.access_token_hash == _token_hash(access_token))
+        or (subject_id is not None and conversation.subject_id == subject_id)
+    )
+    if conversation is None or not allowed or conversation.deleted_by_customer:
+        raise NotFoundError("no such conversation")
+    return ConversationRead.model_validate(conversation)
+
+
+def add_message(
+    session: Session,
+    policy: Policy,
+    conversation_id: str,
+    *,
+    author: rules.Author,
+    text: str,
+    clock: Clock,
+    author_id: str | None = None,
+    topic: str | None = None,
+    confidence: float | None = None,
+    generated: bool = False,
+) -> MessageRead:
+    """Store a message and recompute holds (the anchor `last_message_at` moves)."""
+    if len(text) > rules.MAX_MESSAGE_CHARS:
+        raise PayloadTooLargeError(f"a message may have at most {rules.MAX_MESSAGE_CHARS} characters")
+    if not text.strip():
+        raise ValidationFailedError("a message cannot be empty")
+    conversation = _require(session, conversation_id, for_update=True)
+    if conversation.status == "closed" and author != "system":
+        raise ConflictError("the conversation is closed")
+    now = clock.now()
+    message = Message(
+        id=new_id(),
+        conversation_id=conversation.id,
+        seq=conversation.next_seq,
+        author=author,
+        author_id=author_id,
+        text=text,
+        topic=topic,
+        confidence=confidence,
+        generated=generated,
+        created_at=now,
+    )
+    conversation.next_seq += 1
+    conversation.last_message_at = now
+    session.add(message)
+    session.flush()
+    refresh_holds(session, policy, conversation, clock)
+    return MessageRead.model_validate(message)
+
+
+def messages(session: Session, conversation_id: str, *, after_seq: int = 0) -> list[MessageRead]:
+    return [MessageRead.model_validate(m) for m in repository.messages(session, conversation_id, after_seq)]
+
+
+def latest_seq(session: Session, conversation_id: str) -> int:
+    return repository.latest_seq(session, conversation_id)
+
+
+def record_failed_turn(session: Session, conversation_id: str) -> int:
+    """Count a turn the bot could not answer; the chatbot offers a human after a few."""
+    conversation = _require(session, conversation_id)
+    conversation.failed_turns += 1
+    return conversation.failed_turns
+
+
+def request_handoff(session: Session, policy: Policy, conversation_id: str, *, clock: Clock) -> QueueEntry:
+    """Put the conversation in the advisors' queue (idempotent while queued)."""
+    conversation = _require(session, conversation_id, for_update=True)
+    if conversation.status != "queued":
+        _move(conversation, "queued")
+        conversation.queued_at = clock.now()
+    session.flush()
+    return queue_entry(session, conversation_id)
+
+
+def give_handoff_contact(
+    session: Session,
+    policy: Policy,
+    conversation_id: str,
+    contact: HandoffContactCreate,
+    *,
+    clock: Clock,
+    secret: str,
+) -> None:
+    """Store name, e-mail and phone given in the queue, encrypted and held by their own purposes."""
+    if not policy.purposes_holding(HANDOFF_CONTACT):
+        raise ValidationFailedError("this organisation does not ask for contact details in the queue")
+    conversation = _require(session, conversation_id)
+    cipher = FieldCipher(secret)
+    row = repository.handoff_contact(session, conversation_id) or HandoffContact(
+        conversation_id=conversation_id, created_at=clock.now()
+    )
+    row.name_enc = cipher.encrypt(contact.name, context=f"handoff-name:{conversation_id}")
+    row.email_enc = cipher.encrypt(str(contact.email), context=f"handoff-email:{conversation_id}")
+    row.phone_enc = cipher.encrypt(contact.phone, context=f"handoff-phone:{conversation_id}")
+    session.add(row)
+    session.flush()
+    refresh_holds(session, policy, conversation, clock)
+
+
+def handoff_contact(session: Session, conversation_id: str, *, secret: str) -> HandoffContactCreate | None:
+    row = repository.handoff_contact(session, conversation_id)
+    if row is None:
+        return None
+    cipher = FieldCipher(secret)
+    return HandoffContactCreate(
+        name=cipher.decrypt(row.name_enc, context=f"handoff-name:{conversation_id}"),
+        email=cipher.decrypt(row.email_enc, context=f"handoff-email:{conversation_id}"),
+        phone=cipher.decrypt(row.phone_enc, context=f"handoff-phone:{conversation_id}"),
+    )
+
+
+def queue(session: Session, *, advisors_online: int = 1) -> list[QueueEntry]:
+    """The queue in order, each with its position and a wait estimate."""
+    entries: list[QueueEntry] = []
+    for position, conversation in enumerate(repository.queued(session), start=1):
+        entries.append(_entry(conversation, position, advisors_online))
+    return entries
+
+
+def queue_entry(session: Session, conversation_id: str, *, advisors_online: int = 1) -> QueueEntry:
+    conversation = _require(session, conversation_id)
+    if conversation.status != "queued" or conversation.queued_at is None:
+        raise ConflictError("the conversation is not waiting for an advisor")
+    position = repository.queue_position(session, conversation.queued_at, conversation.id)
+    return _entry(conversation, position, advisors_online)
+
+
+def take(
+    session: Session, policy: Policy, conversation_id: str, *, advisor_id: str, clock: Clock
+) -> ConversationRead:
+    """An advisor takes a queued conversation: `had_advisor` becomes true and the holds follow."""
+    conversation = _require(session, conversation_id, for_update=True)
+    if conversation.status == "with_advisor" and conversation.advisor_id == advisor_id:
+        return ConversationRead.model_validate(conversation)
+    if conversation.status != "queued":
+        raise ConflictError("only a queued conversation can be taken")
+    _move(conversation, "with_advisor")
+    conversation.advisor_id = advisor_id
+    conversation.had_advisor = True
+    conversation.taken_at = clock.now()
+    session.flush()
+    refresh_holds(session, policy, conversation, clock)
+    return ConversationRead.model_validate(conversation)
+
+
+def set_tags(
+    session: Session,
+    policy: Policy,
+    conversation_id: str,
+    *,
+    clock: Clock,
+    complaint: bool | None = None,
+    advisory: bool | None = None,
+) -> ConversationRead:
+    """Tag a complaint or advisory conversation; retention follows (parcel: complaints 3.5 years)."""
+    conversation = _require(session, conversation_id, for_update=True)
+    if complaint is not None:
+        conversation.complaint = complaint
+    if advisory is not None:
+        conversation.advisory = advisory
+    session.flush()
+    refresh_holds(session, policy, conversation, clock)
+    return ConversationRead.model_validate(conversation)
+
+
+def close(session: Session, policy: Policy, conversation_id: str, *, clock: Clock) -> ConversationRead:
+    """Close the conversation; `closed_at` anchors most retention periods."""
+    conversation = _require(session, conversation_id, for_update=True)
+    if conversation.status != "closed":
+        _move(conversation, "closed")
+        conversation.closed_at = clock.now()
+        session.flush()
+        refresh_holds(session, policy, conversation, clock)
+    return ConversationRead.model_validate(conversation)
+
+
+def give_feedback(
+    session: Session, policy: Policy, conversation_id: str, feedback: FeedbackCreate, *, clock: Clock
+) -> None:
+    conversation = _require(session, conversation_id)
+    if conversation.status != "closed":
+        raise ConflictError("feedback is asked for after the conversation has ended")
+    if repository.feedback(session, conversation_id) is not None:
+        raise ConflictError("feedback was already given for this conversation")
+    session.add(
+        Feedback(
+            conversation_id=conversation_id,
+            rating=feedback.rating,
+            comment=feedback.comment,
+            created_at=clock.now(),
+        )
+    )
+    session.flush()
+    refresh_holds(session, policy, conversation, clock)
+
+
+def delete_by_customer(session: Session, policy: Policy, conversation_id: str, *, clock: Clock) -> EndResult:
+    """The customer's own deletion: ends every hold a legal obligation does not keep; deletes the
+    conversation at once when nothing keeps it, and reports what remains and why otherwise."""
+    conversation = _require(session, conversation_id, for_update=True)
+    conversation.deleted_by_customer = True
+    if conversation.status != "closed":
+        conversation.status = "closed"
+        conversation.closed_at = clock.now()
+    ended: list[HoldRead] = []
+    kept: list[KeptHold] = []
+    remaining: list[HoldRead] = []
+    for record_type in _record_types(session, conversation):
+        part = retention_service.end_holds(
+            session,
+            policy,
+            record_type=record_type,
+            record_id=conversation.id,
+            reason="customer_deleted",
+            clock=clock,
+        )
+        ended.extend(part.ended)
+        kept.extend(part.kept)
+        remaining.extend(part.remaining)
+    if not any(h.record_type == CONVERSATION for h in remaining):
+        erase(session, conversation.id)
+    return EndResult(ended=ended, kept=kept, remaining=remaining)
+
+
+def erase(session: Session, conversation_id: str) -> None:
+    """Delete the conversation with its messages, IP address, contact details and feedback (one record)."""
+    repository.delete_conversation(session, conversation_id)
+    for record_type in (CONVERSATION, CONVERSATION_IP, HANDOFF_CONTACT, FEEDBACK):
+        retention_service.forget_record(session, record_type=record_type, record_id=conversation_id)
+
+
+def audit_staff_read(
+    session: Session, conversation: ConversationRead, *, staff_id: str, purpose: str, clock: Clock
+) -> None:
+    """Every staff read of a conversation leaves an audit row (who, which purpose, which record)."""
+    audit_service.record(
+        session,
+        actor_type="staff",
+        actor_id=staff_id,
+        action="conversation.read",
+        purpose=purpose,
+        subject_id=conversation.subject_id,
+        record_type=CONVERSATION,
+        record_id=conversation.id,
+        clock=clock,
+    )
+
+
+def refresh_holds(
+    session: Session,
+    policy: Policy,
+    conversation: Conversation,
+    clock: Clock,
+    *,
+    excluded_purposes: Collection[str] = (),
+) -> None:
+    """Recompute the holds of the conversation and of each record hanging off it from current facts."""
+    facts = rules.retention_facts(
+        channel=conversation.channel,
+        authenticated=conversation.authenticated,
+        had_advisor=conversation.had_advisor,
+        complaint=conversation.complaint,
+        advisory=conversation.advisory,
+        deleted_by_customer=conversation.deleted_by_customer,
+        created_at=conversation.created_at,
+        closed_at=conversation.closed_at,
+        last_message_at=conversation.last_message_at,
+    )
+    for record_type in _record_types(session, conversation):
+        retention_service.recompute_holds(
+            session,
+            policy,
+            record_type=record_type,
+            record_id=conversation.id,
+            facts=facts,
+            clock=clock,
+            subject_id=conversation.subject_id,
+            excluded_purposes=excluded_purposes,
+        )
+
+
+def _record_types(session: Session, conversation: Conversation) -> list[str]:
+    kinds = [CONVERSATION]
+    if repository.has_ip(session, conversation.id):
+        kinds.append(CONVERSATION_IP)
+    if repository.handoff_contact(session, conversation.id) is not None:
+        kinds.append(HANDOFF_CONTACT)
+    if repository.feedback(session, conversation.id) is not None:
+        kinds.append(FEEDBACK)
+    return kinds
+
+
+def _entry(conversation: Conversation, position: int, advisors_online: int) -> QueueEntry:
+    assert conversation.queued_at is not None
+    return QueueEntry(
+        conversation_id=conversation.id,
+        position=position,
+        expected_wait=rules.expected_wait(position, advisors_online),
+        language=conversation.language,
+        authenticated=conversation.authenticated,
+        queued_at=conversation.queued_at,
+    )
+
+
+def _move(conversation: Conversation, target: str) -> None:
+    if not rules.can_move(conversation.status, target):
+        raise ConflictError(f"a conversation cannot go from '{conversation.status}' to '{target}'")
+    conversation.status = target
+
+
+def _require(session: Session, conversation_id: str, *, for_update: bool = False) -> Conversation:
+    conversation = repository.get(session, conversation_id, for_update=for_update)
+    if conversation is None:
+        raise NotFoundError("no such conversation")
+    return conversation
