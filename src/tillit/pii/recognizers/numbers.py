@@ -245,7 +245,8 @@ def find_numbers(text: str, ctx_index: ContextIndex, lang: str | None) -> Iterat
             if checks.s10_ok(re.sub(r"\s", "", m.group())):
                 yield Finding(Kind.TRACKING_NUMBER, s, e, 0.95)
         elif group in ("IPV4", "IPV6"):
-            if checks.ip_ok(m.group()):
+            version = group == "IPV4" and ctx_index.before(s, since=prev) is Ctx.NEG  # "versjon 1.2.3.4"
+            if checks.ip_ok(m.group()) and not version:
                 yield Finding(Kind.IP_ADDRESS, s, e, _SCORES[Kind.IP_ADDRESS])
             elif group == "IPV4":
                 yield from _runs(text, s, e, ctx_index, lang, prev)
