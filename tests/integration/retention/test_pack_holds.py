@@ -63,6 +63,78 @@ def conversation(**extra: object) -> dict[str, object]:
     return facts
 
 
+# --- bank (seed 000) ---------------------------------------------------------------------------------
+
+
+def bank_chat(**extra: object) -> dict[str, object]:
+    return conversation(channel="chat", **extra)
+
+
+def can_read(rt: Runtime, policy: Policy, purpose: str, record_id: str) -> bool:
+    with rt.uow.read() as session:
+        return service.can_read(
+            session, policy, purpose, record_type="conversation", record_id=record_id, clock=rt.clock
+        )
+
+
+def test_bank_bot_only_chat_is_kept_one_year(runtime: Runtime) -> None:
+    """ "Vi lagrer chatloggene for analyse og forbedringsformål i 1 år." """
+    bank = pack("bank")
+    holds = assign(runtime, bank, "conversation", "c1", bank_chat())
+    assert record_expires(holds) == CLOSED + relativedelta(years=1)
+
+
+def test_bank_chat_with_an_advisor_is_kept_five_years(runtime: Runtime) -> None:
+    """ "Hvis du har snakket med en kunderådgiver, lagrer vi chatloggen i 5 år." """
+    bank = pack("bank")
+    open_chat = bank_chat(closed_at=None)
+    before = expiries(assign(runtime, bank, "conversation", "c1", open_chat))
+    with runtime.uow.begin() as session:
+        service.recompute_holds(
+            session,
+            bank,
+            record_type="conversation",
+            record_id="c1",
+            facts={**open_chat, "had_advisor": True},
+            clock=runtime.clock,
+        )
+    holds = assign(runtime, bank, "conversation", "c1", bank_chat(had_advisor=True))
+    assert len(expiries(holds)) == len(before) + 1
+    assert record_expires(holds) == CLOSED + relativedelta(years=5)
+
+
+def test_bank_archive_shows_a_logged_in_chat_for_three_years(runtime: Runtime, clock: FixedClock) -> None:
+    """ "Chattloggen fra innlogget samtale vil være tilgjengelig for deg i nettbanken i tre år." """
+    bank = pack("bank")
+    anonymous = expiries(assign(runtime, bank, "conversation", "anon", bank_chat()))
+    logged_in = expiries(
+        assign(runtime, bank, "conversation", "c1", bank_chat(authenticated=True, had_advisor=True))
+    )
+    (archive,) = set(logged_in) - set(anonymous) - {"customer_service"}
+    assert logged_in[archive] == CLOSED + relativedelta(years=3)
+
+    clock.set(CLOSED + relativedelta(years=3) - timedelta(seconds=1))
+    assert can_read(runtime, bank, archive, "c1")
+    assert not can_read(runtime, bank, archive, "anon")
+    clock.set(CLOSED + relativedelta(years=3))
+    assert not can_read(runtime, bank, archive, "c1")
+    assert can_read(runtime, bank, "customer_service", "c1")  # advisors still see it for 5 years
+
+
+def test_bank_erasure_keeps_what_the_money_laundering_act_keeps(runtime: Runtime) -> None:
+    bank = pack("bank")
+    holds = assign(runtime, bank, "transactions", "tx-1", {"created_at": T0})
+    assert record_expires(holds) == T0 + relativedelta(years=5)
+    with runtime.uow.begin() as session:
+        result = service.end_holds(
+            session, bank, record_type="transactions", record_id="tx-1", reason="erasure", clock=runtime.clock
+        )
+    assert result.ended == []
+    assert [k.legal_basis for k in result.kept] == ["legal_obligation"]
+    assert result.kept[0].legal_obligation
+    assert result.record_alive
+
+
 # --- parcel (seed 002) -------------------------------------------------------------------------------
 
 
@@ -165,3 +237,49 @@ def test_saas_erasure_of_an_invoice_keeps_the_bookkeeping_hold(runtime: Runtime)
     assert all(k.legal_basis == "legal_obligation" and k.legal_obligation for k in result.kept)
     assert result.record_alive
     assert {h.purpose for h in result.remaining} == {k.purpose for k in result.kept}
+
+
+# --- telecom (seed 004) ------------------------------------------------------------------------------
+
+
+def test_telecom_location_data_is_logged_one_year_and_erasure_cannot_remove_it(runtime: Runtime) -> None:
+    """ "Disse oplysninger om kundernes lokation er vi ... forpligtet til at gemme i et år." """
+    telecom = pack("telecom")
+    started = T0 - timedelta(days=1)
+    holds = assign(
+        runtime, telecom, "telecom_call_records", "call-1", {"created_at": started, "started_at": started}
+    )
+    assert record_expires(holds) == started + relativedelta(years=1)
+    with runtime.uow.begin() as session:
+        result = service.end_holds(
+            session,
+            telecom,
+            record_type="telecom_call_records",
+            record_id="call-1",
+            reason=EndReason.ERASURE,
+            clock=runtime.clock,
+        )
+    (kept,) = result.kept
+    assert kept.legal_basis == "legal_obligation"
+    assert kept.expires_at == started + relativedelta(years=1)
+    assert [h.purpose for h in result.remaining] == [kept.purpose]
+
+
+def test_telecom_consent_is_documented_while_valid_and_two_years_after_last_use(runtime: Runtime) -> None:
+    """ "Markedsføringssamtykker opbevares ... så længe de er gældende og indtil 2 år efter, at de sidst har
+    været anvendt." """
+    telecom = pack("telecom")
+    last_used = T0 + timedelta(days=40)
+    valid = {"created_at": T0, "state": "granted", "last_used_at": last_used}
+    assert record_expires_or_none(assign(runtime, telecom, "consent_record", "k1", valid)) is None
+    withdrawn = {**valid, "state": "withdrawn", "withdrawn_at": last_used + timedelta(days=5)}
+    assert record_expires(
+        assign(runtime, telecom, "consent_record", "k1", withdrawn)
+    ) == last_used + relativedelta(years=2)
+
+
+def record_expires_or_none(holds: list[HoldRead]) -> datetime | None:
+    """None when some alive hold has no expiry yet (the record is kept until its anchor arrives)."""
+    dates = [h.expires_at for h in holds if h.ended_reason is None]
+    assert dates
+    return None if None in dates else max(d for d in dates if d is not None)
