@@ -1,7 +1,7 @@
 """Benchmark: tillit.pii beside Microsoft Presidio (as shipped, and tuned for Nordic text).
 
     .venv/bin/python bench/pii.py                       # default: 6,000 generated + the gold set
-    .venv/bin/python bench/pii.py --presidio-sample 1500 --messages 6000
+    .venv/bin/python bench/pii.py --presidio-sample 3000 --messages 6000
 
 Needs the bench extra (`pip install -e ".[test,bench]"`). Each engine runs in its own subprocess so its
 peak memory (max RSS, model included) is its own. Presidio runs offline: the e-mail recognizer's suffix
@@ -126,7 +126,9 @@ def _nordic_recognizers(pattern_cls: Any, recognizer_cls: Any) -> list[Any]:
     ]  # fmt: skip
     recs = []
     for n, (entity, regex, check, context) in enumerate(specs):
-        cls = type(f"Nordic{n}", (recognizer_cls,), {"validate_result": lambda self, text, c=check: bool(c(text))})
+        cls = type(
+            f"Nordic{n}", (recognizer_cls,), {"validate_result": lambda self, text, c=check: bool(c(text))}
+        )
         recs.append(cls(supported_entity=entity, name=f"nordic_{n}", patterns=[pattern_cls(entity, regex, 0.6)],
                         context=context))  # fmt: skip
     return recs
@@ -177,7 +179,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--messages", type=int, default=6000)
     ap.add_argument("--seed", type=int, default=20260115)
-    ap.add_argument("--presidio-sample", type=int, default=1500)
+    ap.add_argument("--presidio-sample", type=int, default=3000)
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
