@@ -30,9 +30,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.context = context
     _install_error_handlers(app)
 
+    from fastapi.staticfiles import StaticFiles
+
+    from tillit.web.router import STATIC_DIR
     from tillit.web.router import router as web_router
 
     app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/api/health", tags=["operations"])
     def health() -> dict[str, str]:

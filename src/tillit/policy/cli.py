@@ -73,3 +73,100 @@ def lint_command(
     typer.echo(f"checked {files}: {errors} error(s), {warnings} warning(s)")
     if errors or (strict and warnings):
         raise typer.Exit(1)
+
+
+# --- render and export (the notice and the exports; see tillit.policy.render and tillit.policy.export) ---
+
+
+def _policy_for_output(path: str | None, pack: str | None) -> object:
+    """The policy to render or export: PATH, else --pack, else what this deployment runs
+    (TILLIT_POLICY_PATH, else TILLIT_PACK, default bank), read like `tillit policy lint` reads it, so that
+    printing the notice needs no database or secret. (Typed `object` to keep this block self-contained;
+    callers narrow it to `Policy`.)"""
+    import os
+    from pathlib import Path
+
+    from tillit.policy.loader import load_file, load_pack
+
+    if path and pack:
+        raise typer.BadParameter("give either PATH or --pack, not both", param_hint="--pack")
+    if path:
+        return load_file(Path(path)).policy
+    if pack:
+        return load_pack(pack).policy
+    configured = os.environ.get("TILLIT_POLICY_PATH")
+    if configured:
+        return load_file(Path(configured)).policy
+    return load_pack(os.environ.get("TILLIT_PACK") or "bank").policy
+
+
+@app.command("render")
+def render_command(
+    path: str | None = typer.Argument(
+        None, help="A policy file (default: the configured pack)", show_default=False, metavar="PATH"
+    ),
+    pack: str | None = typer.Option(None, "--pack", help="A demo pack by name"),
+    lang: str | None = typer.Option(
+        None, "--lang", help="nb, sv, da or en; one of the policy's languages (default: its default language)"
+    ),
+    fmt: str = typer.Option("md", "--format", help="md or html (a standalone, accessible HTML page)"),
+    output: str | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout"),
+) -> None:
+    """Render the privacy notice from the policy, in one of its languages, as Markdown or HTML."""
+    from pathlib import Path
+
+    from tillit.policy.render import FORMATS, render_notice
+    from tillit.policy.schema import Policy
+
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"'{fmt}' is not one of: {', '.join(FORMATS)}", param_hint="--format")
+    policy = _policy_for_output(path, pack)
+    assert isinstance(policy, Policy)
+    text = render_notice(policy, lang or policy.organisation.default_language, fmt)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    target = Path(output)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {target}", err=True)
+
+
+@app.command("export")
+def export_command(
+    fmt: str = typer.Option(..., "--format", help="fides (fideslang manifest) or ropa (GDPR Art. 30 record)"),
+    path: str | None = typer.Argument(
+        None, help="A policy file (default: the configured pack)", show_default=False, metavar="PATH"
+    ),
+    pack: str | None = typer.Option(None, "--pack", help="A demo pack by name"),
+    output: str | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        help="Directory to write into: <pack>-fides.yaml, or <pack>-ropa.csv and <pack>-ropa.json "
+        "(default: print the YAML or the CSV to stdout)",
+    ),
+    lang: str | None = typer.Option(
+        None, "--lang", help="Language of the record of processing (default: the policy's default language)"
+    ),
+) -> None:
+    """Export the policy as a fideslang manifest or as a record of processing activities (Art. 30)."""
+    from pathlib import Path
+
+    from tillit.policy import export
+    from tillit.policy.schema import Policy
+
+    if fmt not in export.EXPORT_FORMATS:
+        raise typer.BadParameter(
+            f"'{fmt}' is not one of: {', '.join(export.EXPORT_FORMATS)}", param_hint="--format"
+        )
+    policy = _policy_for_output(path, pack)
+    assert isinstance(policy, Policy)
+    if output is None:
+        if fmt == "fides":
+            typer.echo(export.fides_yaml(policy), nl=False)
+        else:
+            typer.echo(export.ropa_csv(export.ropa_rows(policy, lang)), nl=False)
+        return
+    for written in export.write_export(policy, fmt, Path(output), lang):
+        typer.echo(f"wrote {written}")
