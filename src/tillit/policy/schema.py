@@ -317,6 +317,14 @@ class Dataset(StrictModel):
     source: str | None = None
 
 
+class ChatSettings(StrictModel):
+    """How the chat is offered, where the purposes alone cannot say it."""
+
+    advisor_requires_login: bool = Field(
+        default=False, description="Chat with an advisor is offered only to logged-in customers"
+    )
+
+
 class ChangeLogEntry(StrictModel):
     date: date
     text: LocalText
@@ -336,6 +344,7 @@ class Policy(StrictModel):
     sources: list[Source] = Field(default_factory=list)
     purposes: list[Purpose] = Field(min_length=1)
     datasets: list[Dataset] = Field(default_factory=list)
+    chat: ChatSettings = Field(default_factory=ChatSettings)
     changelog: list[ChangeLogEntry] = Field(default_factory=list)
 
     @model_validator(mode="after")
