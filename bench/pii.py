@@ -77,7 +77,7 @@ def presidio_engine(tuned: bool) -> Any:
     registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp_engine)
     if tuned:
         registry.remove_recognizer("PhoneRecognizer")
-        registry.add_recognizer(PhoneRecognizer(supported_regions=("NO", "SE", "DK", "FI"), context=["tlf", "telefon",
+        registry.add_recognizer(PhoneRecognizer(supported_regions=("NO", "SE", "DK", "FI"), context=["tlf", "telefon",  # noqa: E501
                                 "mobil", "ring", "phone"]))  # fmt: skip
         for rec in _nordic_recognizers(Pattern, PatternRecognizer):
             registry.add_recognizer(rec)
@@ -114,22 +114,22 @@ def _nordic_recognizers(pattern_cls: Any, recognizer_cls: Any) -> list[Any]:
         ("NO_NATIONAL_ID", r"\b\d{6}\s?\d{5}\b", lambda s: checks.no_national_id(digits(s)),
          ["fødselsnummer", "fnr", "personnummer", "d-nummer"]),
         ("NO_BANK_ACCOUNT", r"\b\d{4}[. ]?\d{2}[. ]?\d{5}\b",
-         lambda s: checks.no_account(digits(s)) and not checks.no_national_id(digits(s)), ["konto", "account"]),
+         lambda s: checks.no_account(digits(s)) and not checks.no_national_id(digits(s)), ["konto", "account"]),  # noqa: E501
         ("SE_NATIONAL_ID", r"\b(?:\d{2})?\d{6}[-+]?\d{4}\b",
          lambda s: checks.se_national_id(digits(s)[-10:] if len(digits(s)) == 12 else digits(s)),
          ["personnummer", "pnr", "samordningsnummer"]),
         ("DK_CPR", r"\b\d{6}-?\d{4}\b", lambda s: checks.dk_cpr(digits(s)), ["cpr", "cpr-nummer"]),
-        ("FI_NATIONAL_ID", r"\b\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]\b", checks.fi_national_id, ["henkilötunnus", "hetu"]),
+        ("FI_NATIONAL_ID", r"\b\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]\b", checks.fi_national_id, ["henkilötunnus", "hetu"]),  # noqa: E501
         ("TRACKING_NUMBER", r"\b[A-Z]{2}\s?\d{3}\s?\d{3}\s?\d{3}\s?[A-Z]{2}\b",
          lambda s: checks.s10_ok("".join(s.split())), ["sporing", "tracking", "pakke"]),
-        ("TRACKING_NUMBER", r"\b(?:00)?\d{18}\b", lambda s: checks.gs1_ok(s[-18:]), ["sscc", "sporing", "kolli"]),
+        ("TRACKING_NUMBER", r"\b(?:00)?\d{18}\b", lambda s: checks.gs1_ok(s[-18:]), ["sscc", "sporing", "kolli"]),  # noqa: E501
     ]  # fmt: skip
     recs = []
     for n, (entity, regex, check, context) in enumerate(specs):
         cls = type(
             f"Nordic{n}", (recognizer_cls,), {"validate_result": lambda self, text, c=check: bool(c(text))}
         )
-        recs.append(cls(supported_entity=entity, name=f"nordic_{n}", patterns=[pattern_cls(entity, regex, 0.6)],
+        recs.append(cls(supported_entity=entity, name=f"nordic_{n}", patterns=[pattern_cls(entity, regex, 0.6)],  # noqa: E501
                         context=context))  # fmt: skip
     return recs
 

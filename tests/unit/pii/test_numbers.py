@@ -5,6 +5,8 @@ All numbers are fictional; those meant as positives were generated to pass their
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from tillit.pii import Kind, find
@@ -38,8 +40,8 @@ def test_fixture_numbers_are_what_they_claim() -> None:
         (f"fnr: {FNR[:6]} {FNR[6:]}", "nb", (Kind.NO_NATIONAL_ID, f"{FNR[:6]} {FNR[6:]}")),
         (f"D-nummer {DNR}", "nb", (Kind.NO_NATIONAL_ID, DNR)),
         (f"My Norwegian ID is {FNR2}", "en", (Kind.NO_NATIONAL_ID, FNR2)),
-        (f"Mitt personnummer är {SE_PNR[:6]}-{SE_PNR[6:]}", "sv", (Kind.SE_NATIONAL_ID, f"{SE_PNR[:6]}-{SE_PNR[6:]}")),
-        (f"personnummer 19{SE_PNR[:6]}-{SE_PNR[6:]}", "sv", (Kind.SE_NATIONAL_ID, f"19{SE_PNR[:6]}-{SE_PNR[6:]}")),
+        (f"Mitt personnummer är {SE_PNR[:6]}-{SE_PNR[6:]}", "sv", (Kind.SE_NATIONAL_ID, f"{SE_PNR[:6]}-{SE_PNR[6:]}")),  # noqa: E501
+        (f"personnummer 19{SE_PNR[:6]}-{SE_PNR[6:]}", "sv", (Kind.SE_NATIONAL_ID, f"19{SE_PNR[:6]}-{SE_PNR[6:]}")),  # noqa: E501
         (f"pnr 19{SE_PNR}", "sv", (Kind.SE_NATIONAL_ID, f"19{SE_PNR}")),
         (f"Mit CPR-nummer er {CPR[:6]}-{CPR[6:]}", "da", (Kind.DK_CPR, f"{CPR[:6]}-{CPR[6:]}")),
         (f"cpr {CPR}", "da", (Kind.DK_CPR, CPR)),
@@ -124,7 +126,7 @@ def test_fnr_and_account_told_apart_by_format_and_context(text: str, kind: Kind)
 
 def test_se_and_dk_ten_digit_ids_told_apart_by_context_and_language() -> None:
     both = next(  # a ten-digit number valid both as personnummer and as CPR
-        d for d in (f"{d:02d}0{m}{y:02d}{s:04d}" for d in range(1, 29) for m in range(1, 10) for y in range(10, 28)
+        d for d in (f"{d:02d}0{m}{y:02d}{s:04d}" for d in range(1, 29) for m in range(1, 10) for y in range(10, 28)  # noqa: E501
                     for s in range(0, 10000, 37))
         if checks.se_national_id(d) and checks.dk_cpr(d)
     )  # fmt: skip
@@ -148,7 +150,7 @@ def test_findings_are_sorted_and_do_not_overlap() -> None:
         Kind.EMAIL,
         Kind.STREET_ADDRESS,
     ]
-    assert all(a.end <= b.start for a, b in zip(found, found[1:], strict=False))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(found))
     assert all(0 < f.score <= 1 for f in found)
 
 

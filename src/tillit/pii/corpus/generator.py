@@ -232,13 +232,13 @@ def generate(n: int = 6000, seed: int = 20260115) -> list[Example]:
         rng.shuffle(pieces)
         text = rng.choice(OPENERS[lang])
         spans: list[tuple[str, int, int]] = []
-        for template, kind, value in pieces:
+        for template, piece_kind, value in pieces:
             if text and not text.endswith("\n"):
                 text += " "
             before, _, after = template.partition("{v}")
             start = len(text) + len(before)
             text += before + value + after
-            if kind is not None and "{v}" in template:
-                spans.append((kind, start, start + len(value)))
+            if piece_kind is not None and "{v}" in template:
+                spans.append((piece_kind, start, start + len(value)))
         out.append(Example(f"gen-{seed}-{i:05d}", text.strip() if not spans else text, lang, spans))
     return out

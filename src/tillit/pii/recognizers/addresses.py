@@ -18,18 +18,109 @@ from tillit.pii.kinds import Finding, Kind
 _L = "A-Za-zÆØÅÄÖÜÉæøåäöüéèáóúíñç"
 _U = "A-ZÆØÅÄÖÜÉ"
 # Street words that end a compound name (Storgata) -- also allowed as a separate word (Karl Johans gate).
-_SUFFIXES = (
-    "gata gaten gate gatan gade gaden veien vegen vei veg vej vejen vägen väg allé alle allèen alléen allén "
-    "plass plassen plads pladsen torg torget torv torvet stien stigen bakken backen liden "
-    "åsen brygge brygga bryggen bryggan kaia kajen kaj terrasse terrassen ringen svingen tunet løkka løkken "
-    "stredet strædet stræde gränd gränden smuget kroken grenda myra leden stråket slingan gången promenaden "
-    "boulevard boulevarden vænget vænge toften haven parken kvartal engen marken kvarter esplanaden "
-    "hagen vangen jordet tråkket plan"
-).split()
-_SEPARATE = (
-    "gate gata gade gatan vei veg vej väg vägen allé alle plass plads torg torv stræde gränd boulevard "
-    "street road avenue"
-).split()
+_SUFFIXES = [
+    "gata",
+    "gaten",
+    "gate",
+    "gatan",
+    "gade",
+    "gaden",
+    "veien",
+    "vegen",
+    "vei",
+    "veg",
+    "vej",
+    "vejen",
+    "vägen",
+    "väg",
+    "allé",
+    "alle",
+    "allèen",
+    "alléen",
+    "allén",
+    "plass",
+    "plassen",
+    "plads",
+    "pladsen",
+    "torg",
+    "torget",
+    "torv",
+    "torvet",
+    "stien",
+    "stigen",
+    "bakken",
+    "backen",
+    "liden",
+    "åsen",
+    "brygge",
+    "brygga",
+    "bryggen",
+    "bryggan",
+    "kaia",
+    "kajen",
+    "kaj",
+    "terrasse",
+    "terrassen",
+    "ringen",
+    "svingen",
+    "tunet",
+    "løkka",
+    "løkken",
+    "stredet",
+    "strædet",
+    "stræde",
+    "gränd",
+    "gränden",
+    "smuget",
+    "kroken",
+    "grenda",
+    "myra",
+    "leden",
+    "stråket",
+    "slingan",
+    "gången",
+    "promenaden",
+    "boulevard",
+    "boulevarden",
+    "vænget",
+    "vænge",
+    "toften",
+    "haven",
+    "parken",
+    "kvartal",
+    "engen",
+    "marken",
+    "kvarter",
+    "esplanaden",
+    "hagen",
+    "vangen",
+    "jordet",
+    "tråkket",
+    "plan",
+]
+_SEPARATE = [
+    "gate",
+    "gata",
+    "gade",
+    "gatan",
+    "vei",
+    "veg",
+    "vej",
+    "väg",
+    "vägen",
+    "allé",
+    "alle",
+    "plass",
+    "plads",
+    "torg",
+    "torv",
+    "stræde",
+    "gränd",
+    "boulevard",
+    "street",
+    "road",
+    "avenue",
+]
 _EXCLUDED_PREFIX = (
     r"(?!(?:riks|fylkes|europa|motor|kommune|privat|gang|sykkel|bil|jern|fly)(?:vei|veg|vej|väg))"
 )
@@ -44,7 +135,7 @@ _NOT_STREET_START = (
 )
 _CAPWORD = rf"(?:{_NOT_STREET_START}[{_U}][{_L}'’]*\.?|[{_U}]\.(?:[{_U}]\.)*)"
 _STREET = (
-    rf"(?:{_NOT_STREET_START}{_EXCLUDED_PREFIX}[{_L}][{_L}-]*?(?:{_SUFFIX_ALT})"  # compound: Storgata, strandvejen
+    rf"(?:{_NOT_STREET_START}{_EXCLUDED_PREFIX}[{_L}][{_L}-]*?(?:{_SUFFIX_ALT})"  # compound: Storgata, strandvejen  # noqa: E501
     rf"|(?:{_CAPWORD}[ \u00a0]){{1,3}}(?i:{_SEPARATE_ALT})\.?"  # separate: Karl Johans gate
     rf"|(?:(?:Gamle|Gamla|Gammel|Gammle|Nedre|Øvre|Övre|Store|Stora|Lille|Lilla|Ny|Nye|Nya|Østre|Vestre|Søndre|Nordre|"
     rf"Norra|Södra|Östra|Västra|Nørre|Vester|Øster|Sønder|Sankt|Skt\.|St\.|Kong|Dronning|Prins|Prinsesse)"
@@ -54,7 +145,7 @@ _STREET = (
 _NUMBER = r"\d{1,4}(?:[ \u00a0]?[A-Ha-h](?![\w]))?(?:[-–]\d{1,4})?"
 _UNIT = (
     r"(?:,?[ \u00a0](?:\d{1,2}\.?[ \u00a0]?(?:th|tv|mf|sal)\.?|st\.?[ \u00a0]?(?:th|tv|mf)\.?"
-    r"|(?:lgh|lägenhet|leil\.?|leilighet|oppgang|opg\.?|inng\.?)[ \u00a0]?\w{1,5}|[HUKL]\d{4}|\d[ \u00a0]?tr\.?))"
+    r"|(?:lgh|lägenhet|leil\.?|leilighet|oppgang|opg\.?|inng\.?)[ \u00a0]?\w{1,5}|[HUKL]\d{4}|\d[ \u00a0]?tr\.?))"  # noqa: E501
 )
 _POSTCODE = r"(?:(?:NO|N|SE|S|DK|FI)-)?(?:\d{3}[ \u00a0]\d{2}|\d{4,5})"
 _TOWN = rf"[{_U}][{_L}-]+(?:(?<=s)[ \u00a0][{_U}][{_L}-]+|[ \u00a0](?:[VKØNSC]|SV|NV|NØ|SØ)(?![\w]))?"
@@ -63,10 +154,10 @@ _POST = rf"(?:,?[ \u00a0]{_POSTCODE}[ \u00a0]{_TOWN})"
 _ADDRESS_RE = re.compile(
     rf"(?<![\w])(?:{_STREET})[ \u00a0]{_NUMBER}(?![\d]){_UNIT}?{_POST}?"
     # a street name without a street word, anchored by postcode and town
-    rf"|(?<![\w])(?:{_CAPWORD}[ \u00a0])?{_NOT_STREET_START}[{_U}][{_L}]+[ \u00a0]{_NUMBER}{_UNIT}?,?[ \u00a0]{_POSTCODE}"
+    rf"|(?<![\w])(?:{_CAPWORD}[ \u00a0])?{_NOT_STREET_START}[{_U}][{_L}]+[ \u00a0]{_NUMBER}{_UNIT}?,?[ \u00a0]{_POSTCODE}"  # noqa: E501
     rf"[ \u00a0]{_TOWN}"
     # English order: 221B Baker Street
-    rf"|(?<![\w])\d{{1,4}}[A-Za-z]?[ \u00a0](?:[{_U}][{_L}]+[ \u00a0]){{1,3}}(?:Street|Road|Avenue|Lane|Drive|Way)"
+    rf"|(?<![\w])\d{{1,4}}[A-Za-z]?[ \u00a0](?:[{_U}][{_L}]+[ \u00a0]){{1,3}}(?:Street|Road|Avenue|Lane|Drive|Way)"  # noqa: E501
     rf"(?![\w])"
 )
 

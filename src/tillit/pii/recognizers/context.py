@@ -28,7 +28,8 @@ class Ctx(StrEnum):
 
 # A trailing "*" lets the word continue (kontonummer -> kontonummeret); otherwise it must end there.
 _WORDS: dict[Ctx, str] = {
-    Ctx.PHONE: """telefon* tlf* tel tel. mobil* mobile* phone* cell* cellphone ring ringe* ringa* ringer ringt*
+    Ctx.PHONE: """telefon* tlf* tel tel. mobil* mobile* phone* cell* cellphone ring ringe* ringa*
+        ringer ringt*
         call* sms* text whatsapp nåes nås reach* kontaktnummer* mobiltelefon* mobilnr* telefonnr* fastnett*
         landline puhelin* numero* tlf.nr""",
     Ctx.NATID: """fødselsnummer* fødselsnr* fodselsnummer* fnr* f.nr* personnummer* personnr* pnr* personal
@@ -41,20 +42,26 @@ _WORDS: dict[Ctx, str] = {
         registreringsnummer* bankgiro* bank""",
     Ctx.CARD: """kort kortet kortnummer* kortnr* card* kredittkort* kreditkort* kredit* credit* debit* visa*
         mastercard* master bankkort* betalkort* betalingskort* dankort* amex* maestro* kortets kortnumret""",
-    Ctx.TRACKING: """sporing* sporings* sendingsnummer* sending* sendingen pakke* pakken kolli* tracking* track*
+    Ctx.TRACKING: """sporing* sporings* sendingsnummer* sending* sendingen pakke* pakken kolli*
+        tracking* track*
         shipment* parcel* package* försändelse* spårning* spårnings* sändning* sändnings* forsendelse*
         pakkenummer* stregkode* sscc* consignment* kollinummer* paket* paketet* leveranse* levering*""",
     Ctx.SE_HINT: "svensk* swedish sverige* sweden",
     Ctx.DK_HINT: "dansk* danish danmark* denmark",
-    Ctx.NEG: """ordre* ordrenummer* ordrenr* order* ordernummer* ordernr* bestilling* bestillings* beställning*
-        bestilling* faktura* fakturanummer* fakturanr* invoice* kid kid-nr* kid-nummer* kidnummer* ocr* ocr-nummer*
-        referanse* referansenummer* ref ref. ref.nr reference* referens* referencenummer* saksnummer* sak saken
+    Ctx.NEG: """ordre* ordrenummer* ordrenr* order* ordernummer* ordernr* bestilling* bestillings*
+        beställning*
+        bestilling* faktura* fakturanummer* fakturanr* invoice* kid kid-nr* kid-nummer* kidnummer*
+        ocr* ocr-nummer*
+        referanse* referansenummer* ref ref. ref.nr reference* referens* referencenummer*
+        saksnummer* sak saken
         saksnr* ärende* ärendenummer* case* ticket* kundenummer* kundenr* kundnummer* kundnr* customer*
         medlemsnummer* medlemsnr* avtalenummer* avtalenr* polise* polisenummer* policy* forsikringsnummer*
-        org org. org.nr* orgnr* org-nr* organisasjonsnummer* organisationsnummer* organisationsnr* cvr* cvr-nr*
+        org org. org.nr* orgnr* org-nr* organisasjonsnummer* organisationsnummer* organisationsnr*
+        cvr* cvr-nr*
         se-nr momsnummer* momsnr* vat* y-tunnus* företag* beløp* belopp* beløb* amount* sum summen total*
         pris* price* kostnad* kostar koster costs versjon* version* artikkelnummer* art.nr* varenummer* vare*
-        serienummer* serial* lisens* license* licens* booking* reservasjon* bookingnummer* rom room* flight* fly
+        serienummer* serial* lisens* license* licens* booking* reservasjon* bookingnummer* rom
+        room* flight* fly
         postnummer* postnr* pin pin-kode* kode koden code* engangskode* otp passord* password* lösenord*
         bilag* kvittering* kvitto* receipt* transaksjon* transaction* bestillingsnummer* ordrenummeret""",
 }
@@ -140,20 +147,144 @@ class ContextIndex:
 
 _LANG_WORDS: dict[str, frozenset[str]] = {
     "nb": frozenset(
-        "jeg ikke hei mitt heter hva hvordan noen gjøre veldig mye takk kan dere ønsker trenger fått hvorfor "
-        "eller også nå bare mvh hilsen vennlig skal kortet kontoen pakken min meg".split()
+        [
+            "jeg",
+            "ikke",
+            "hei",
+            "mitt",
+            "heter",
+            "hva",
+            "hvordan",
+            "noen",
+            "gjøre",
+            "veldig",
+            "mye",
+            "takk",
+            "kan",
+            "dere",
+            "ønsker",
+            "trenger",
+            "fått",
+            "hvorfor",
+            "eller",
+            "også",
+            "nå",
+            "bare",
+            "mvh",
+            "hilsen",
+            "vennlig",
+            "skal",
+            "kortet",
+            "kontoen",
+            "pakken",
+            "min",
+            "meg",
+        ]
     ),
     "sv": frozenset(
-        "jag inte hej mitt heter vad hur någon göra mycket tack kan ni vill behöver fått varför eller också "
-        "nu bara hälsningar vänliga ska kortet kontot paketet min mig och är".split()
+        [
+            "jag",
+            "inte",
+            "hej",
+            "mitt",
+            "heter",
+            "vad",
+            "hur",
+            "någon",
+            "göra",
+            "mycket",
+            "tack",
+            "kan",
+            "ni",
+            "vill",
+            "behöver",
+            "fått",
+            "varför",
+            "eller",
+            "också",
+            "nu",
+            "bara",
+            "hälsningar",
+            "vänliga",
+            "ska",
+            "kortet",
+            "kontot",
+            "paketet",
+            "min",
+            "mig",
+            "och",
+            "är",
+        ]
     ),
     "da": frozenset(
-        "jeg ikke hej mit hedder hvad hvordan nogen gøre meget tak kan jer ønsker har fået hvorfor eller også "
-        "nu bare venlig hilsen skal kortet kontoen pakken min mig af og".split()
+        [
+            "jeg",
+            "ikke",
+            "hej",
+            "mit",
+            "hedder",
+            "hvad",
+            "hvordan",
+            "nogen",
+            "gøre",
+            "meget",
+            "tak",
+            "kan",
+            "jer",
+            "ønsker",
+            "har",
+            "fået",
+            "hvorfor",
+            "eller",
+            "også",
+            "nu",
+            "bare",
+            "venlig",
+            "hilsen",
+            "skal",
+            "kortet",
+            "kontoen",
+            "pakken",
+            "min",
+            "mig",
+            "af",
+            "og",
+        ]
     ),
     "en": frozenset(
-        "i not hello hi my name is what how some do very much thanks can you want need got why or also now "
-        "just regards the and card account parcel me".split()
+        [
+            "i",
+            "not",
+            "hello",
+            "hi",
+            "my",
+            "name",
+            "is",
+            "what",
+            "how",
+            "some",
+            "do",
+            "very",
+            "much",
+            "thanks",
+            "can",
+            "you",
+            "want",
+            "need",
+            "got",
+            "why",
+            "or",
+            "also",
+            "now",
+            "just",
+            "regards",
+            "the",
+            "and",
+            "card",
+            "account",
+            "parcel",
+            "me",
+        ]
     ),
 }
 _WORD_RE = re.compile(r"[^\W\d_]+")

@@ -18,23 +18,49 @@ from tillit.pii.kinds import Finding, Kind
 from tillit.pii.lexicon import Lexicon, lexicon
 
 _TOKEN_RE = re.compile(r"[^\W\d_](?:[^\W\d_]|['’][^\W\d_]|-(?=[^\W\d_]))*")
-_PARTICLES = frozenset("van von de der den af av da di du del della al el bin ibn ben mac".split())
+_PARTICLES = frozenset(
+    [
+        "van",
+        "von",
+        "de",
+        "der",
+        "den",
+        "af",
+        "av",
+        "da",
+        "di",
+        "du",
+        "del",
+        "della",
+        "al",
+        "el",
+        "bin",
+        "ibn",
+        "ben",
+        "mac",
+    ]
+)
 
 _INTRO = (
-    "jeg heter|jeg hetter|eg heiter|mitt navn er|navnet mitt er|navnet er|navn er|jag heter|mitt namn är|namnet är|"
-    "jeg hedder|mit navn er|navnet er|my name is|name is|the name is|name's|jeg er|jag är|i am|i'm|im|this is|"
+    "jeg heter|jeg hetter|eg heiter|mitt navn er|navnet mitt er|navnet er|navn er|jag heter|"
+    "mitt namn är|namnet är|"
+    "jeg hedder|mit navn er|navnet er|my name is|name is|the name is|name's|jeg er|jag är|i am|i'm|"
+    "im|this is|"
     "det er|dette er|detta är|det är|her er|här är|her skriver|skriver|kontaktperson|contact person|"
     "på vegne av|på vegne af|på uppdrag av|on behalf of|kortinnehaver|kortholder|kontoinnehaver|"
-    "account holder|mottaker|mottagare|modtager|recipient|signed|navn|namn|name|kunde|kund|customer|fra|från|from"
+    "account holder|mottaker|mottagare|modtager|recipient|signed|navn|namn|name|kunde|kund|customer|"
+    "fra|från|from"
 )
 _GREETING = (
     "hei|heisann|hallo|hej|hejsan|hi|hello|hey|dear|kjære|kära|kære|god morgen|god morgon|godmorgen|goddag|"
     "god dag|good morning|good afternoon|morn|morna|tjena|tjenare|hola"
 )
 _SIGNOFF = (
-    "mvh|m\\.v\\.h\\.?|mvh\\.|med vennlig hilsen|vennlig hilsen|beste hilsen|hilsen|hilsning|med venlig hilsen|"
+    "mvh|m\\.v\\.h\\.?|mvh\\.|med vennlig hilsen|vennlig hilsen|beste hilsen|hilsen|hilsning|"
+    "med venlig hilsen|"
     "venlig hilsen|venlige hilsner|kh|kærlig hilsen|mange hilsner|hälsningar|vänliga hälsningar|med vänliga "
-    "hälsningar|vänligen|mvh/|bästa hälsningar|regards|best regards|kind regards|warm regards|best wishes|best,|"
+    "hälsningar|vänligen|mvh/|bästa hälsningar|regards|best regards|kind regards|warm regards|"
+    "best wishes|best,|"
     "cheers|sincerely|yours sincerely|yours|thanks,|thank you,|takk,|tusen takk,|tack,|tak,|mange tak,|"
     "på forhånd takk,|takk for hjelpen,|tack för hjälpen,|tak for hjælpen,"
 )
@@ -46,8 +72,30 @@ _TRIGGER_RE = re.compile(
     re.IGNORECASE,
 )
 _WEAK_INTROS = frozenset(
-    "jeg er|jag är|i am|i'm|im|this is|det er|dette er|detta är|det är|her er|här är|skriver|navn|namn|name|"
-    "kunde|kund|customer|fra|från|from".split("|")
+    [
+        "jeg er",
+        "jag är",
+        "i am",
+        "i'm",
+        "im",
+        "this is",
+        "det er",
+        "dette er",
+        "detta är",
+        "det är",
+        "her er",
+        "här är",
+        "skriver",
+        "navn",
+        "namn",
+        "name",
+        "kunde",
+        "kund",
+        "customer",
+        "fra",
+        "från",
+        "from",
+    ]
 )
 
 

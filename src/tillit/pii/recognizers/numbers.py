@@ -26,7 +26,7 @@ _STRUCTURED = re.compile(
     r"|(?P<EMAIL>(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w-]))"
     r"|(?P<FI>(?<![\w+-])\d{6}[-+A-FU-Y]\d{3}[0-9A-Y](?![\w]))"
     r"|(?P<S10>(?<![\w])[A-Z]{2}[ \u00a0]?\d{3}[ \u00a0]?\d{3}[ \u00a0]?\d{3}[ \u00a0]?[A-Z]{2}(?![\w]))"
-    r"|(?P<IBAN>(?<![\w])[A-Z]{2}\d{2}(?:[A-Z0-9]{11,30}|(?:[ \u00a0][A-Z0-9]{4}){2,7}(?:[ \u00a0][A-Z0-9]{1,3})?)(?![\w]))"
+    r"|(?P<IBAN>(?<![\w])[A-Z]{2}\d{2}(?:[A-Z0-9]{11,30}|(?:[ \u00a0][A-Z0-9]{4}){2,7}(?:[ \u00a0][A-Z0-9]{1,3})?)(?![\w]))"  # noqa: E501
     r"|(?P<IPV6>(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?(?![\w:]))"
     r"|(?P<IPV4>(?<![\w.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\w]|\.\d))"
     r"|(?P<RUN>(?<![\w+])(?:\+[ \u00a0]?|00(?=\d)|\(\+?\d{1,4}\)[ \u00a0]?)?\d+(?:" + _SEP + r"\d+)*)"
@@ -69,7 +69,7 @@ def _ten_digits(d: str, shape: tuple[int, ...], sep: str, ctx: Ctx | None, lang:
     if se and dk:
         if lang == "da" or ctx is Ctx.CPR:
             return Kind.DK_CPR
-        if lang == "sv" or checks.luhn_ok(d) and not checks.dk_cpr_mod11(d):
+        if lang == "sv" or (checks.luhn_ok(d) and not checks.dk_cpr_mod11(d)):
             return Kind.SE_NATIONAL_ID
         return Kind.DK_CPR
     if phone and ctx not in (Ctx.NATID, Ctx.CPR) and not (dk and lang == "da"):
