@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from tillit.conversations.models import Conversation, ConversationIp, Feedback, HandoffContact, Message
@@ -52,6 +52,25 @@ def queue_position(session: Session, queued_at: datetime, conversation_id: str) 
         )
     )
     return int(ahead or 0) + 1
+
+
+def for_staff(
+    session: Session,
+    readable: Sequence[Select[str]],
+    *,
+    advisor_id: str | None,
+    statuses: Collection[str],
+    limit: int,
+) -> Sequence[Conversation]:
+    """Conversations whose id is in any of the `readable` id subqueries, newest activity first."""
+    if not readable:
+        return []
+    query = select(Conversation).where(
+        or_(*(Conversation.id.in_(ids) for ids in readable)), Conversation.status.in_(list(statuses))
+    )
+    if advisor_id is not None:
+        query = query.where(Conversation.advisor_id == advisor_id)
+    return session.scalars(query.order_by(Conversation.last_message_at.desc()).limit(limit)).all()
 
 
 def has_ip(session: Session, conversation_id: str) -> bool:

@@ -39,6 +39,7 @@ def retention_facts(
     created_at: datetime,
     closed_at: datetime | None,
     last_message_at: datetime,
+    subject_kind: str | None = None,
 ) -> dict[str, object]:
     """The facts a conversation offers to retention rules (see `policy.schema.RECORD_FACTS`)."""
     return {
@@ -51,6 +52,7 @@ def retention_facts(
         "created_at": created_at,
         "closed_at": closed_at,
         "last_message_at": last_message_at,
+        "subject_kind": subject_kind,
     }
 
 

@@ -9,7 +9,7 @@ feedback are records of their own. After every change of a fact all of them are 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -26,11 +26,19 @@ from tillit.conversations.schemas import (
 )
 from tillit.core.clock import Clock
 from tillit.core.crypto import FieldCipher
-from tillit.core.errors import ConflictError, NotFoundError, PayloadTooLargeError, ValidationFailedError
+from tillit.core.errors import (
+    ConflictError,
+    NotAuthenticatedError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PurposeNotAllowedError,
+    ValidationFailedError,
+)
 from tillit.core.ids import new_id, new_token
 from tillit.policy.schema import Policy
 from tillit.retention import service as retention_service
 from tillit.retention.schemas import EndResult, HoldRead, KeptHold
+from tillit.subjects import service as subjects_service
 
 CONVERSATION = "conversation"
 CONVERSATION_IP = "conversation_ip"
@@ -89,6 +97,15 @@ def start(
         )
     session.flush()
     refresh_holds(session, policy, conversation, clock, excluded_purposes=excluded_purposes)
+    if not retention_service.is_record_alive(
+        session, record_type=CONVERSATION, record_id=conversation.id, clock=clock
+    ):
+        # Store nothing that no purpose of the policy holds (the caller's transaction rolls back).
+        if subject_id is None:
+            raise NotAuthenticatedError("please log in to chat with us")
+        raise PurposeNotAllowedError(
+            "the privacy policy has no purpose that allows keeping this conversation"
+        )
     return StartedConversation(conversation=ConversationRead.model_validate(conversation), access_token=token)
 
 
@@ -166,6 +183,16 @@ def record_failed_turn(session: Session, conversation_id: str) -> int:
     conversation = _require(session, conversation_id)
     conversation.failed_turns += 1
     return conversation.failed_turns
+
+
+def failed_turns(session: Session, conversation_id: str) -> int:
+    """How many turns in a row the bot did not understand (it offers a human after a few)."""
+    return _require(session, conversation_id).failed_turns
+
+
+def reset_failed_turns(session: Session, conversation_id: str) -> None:
+    """An understood turn ends the run of failures ("in a row")."""
+    _require(session, conversation_id).failed_turns = 0
 
 
 def request_handoff(session: Session, policy: Policy, conversation_id: str, *, clock: Clock) -> QueueEntry:
@@ -352,6 +379,69 @@ def audit_staff_read(
     )
 
 
+def staff_conversations(
+    session: Session,
+    policy: Policy,
+    *,
+    purposes: Sequence[str],
+    clock: Clock,
+    advisor_id: str | None = None,
+    statuses: Collection[str] = ("with_advisor",),
+    limit: int = 50,
+) -> list[ConversationRead]:
+    """Conversations for the advisor console's lists, newest activity first: only those that one of
+    `purposes` holds now (filtered in SQL through the holds), of one advisor (`advisor_id`) or of all
+    advisors (None, for supervisors). Lists show no content, so they are not audited; opening one is."""
+    readable = [
+        retention_service.readable_record_ids(policy, purpose, record_type=CONVERSATION, clock=clock)
+        for purpose in purposes
+    ]
+    rows = repository.for_staff(session, readable, advisor_id=advisor_id, statuses=statuses, limit=limit)
+    return [ConversationRead.model_validate(c) for c in rows]
+
+
+def log_contact(
+    session: Session,
+    policy: Policy,
+    *,
+    channel: str,
+    subject_id: str,
+    language: str,
+    summary: str,
+    advisor_id: str,
+    clock: Clock,
+    secret: str,
+    complaint: bool = False,
+    advisory: bool = False,
+) -> ConversationRead:
+    """An advisor logs a phone call, letter, e-mail or social-media enquiry after it happened.
+
+    It becomes a conversation on that channel, linked to the subject, with the advisor's summary as its
+    one message, already closed (the call is over), so its holds are those of an advisor conversation
+    from the start. A chat is never logged by hand: it happens in the chat.
+    """
+    if channel == "chat":
+        raise ValidationFailedError("a chat is recorded by the chat itself; log a phone call or a letter")
+    started = start(
+        session, policy, channel=channel, language=language, clock=clock, secret=secret, subject_id=subject_id
+    )
+    conversation = _require(session, started.conversation.id, for_update=True)
+    conversation.advisor_id = advisor_id
+    conversation.taken_at = clock.now()
+    conversation.complaint = complaint
+    conversation.advisory = advisory
+    add_message(
+        session, policy, conversation.id, author="advisor", author_id=advisor_id, text=summary, clock=clock
+    )
+    return close(session, policy, conversation.id, clock=clock)
+
+
+def feedback_of(session: Session, conversation_id: str) -> FeedbackCreate | None:
+    """The customer's answer to the voluntary feedback question, if one was given."""
+    row = repository.feedback(session, conversation_id)
+    return FeedbackCreate(rating=row.rating, comment=row.comment) if row is not None else None
+
+
 def refresh_holds(
     session: Session,
     policy: Policy,
@@ -371,6 +461,9 @@ def refresh_holds(
         created_at=conversation.created_at,
         closed_at=conversation.closed_at,
         last_message_at=conversation.last_message_at,
+        subject_kind=subjects_service.kind_of(session, conversation.subject_id)
+        if conversation.subject_id
+        else None,
     )
     for record_type in _record_types(session, conversation):
         retention_service.recompute_holds(

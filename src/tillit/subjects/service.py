@@ -270,3 +270,10 @@ def _read(subject: Subject, cipher: FieldCipher) -> SubjectRead:
         last_seen_at=subject.last_seen_at,
         identifiers=identifiers,
     )
+
+
+def kind_of(session: Session, subject_id: str) -> str | None:
+    """The subject's kind (a policy data-subject key such as `customer`), without decrypting anything;
+    retention rules read it as the fact `subject_kind`."""
+    subject = repository.get(session, subject_id)
+    return subject.kind if subject is not None else None

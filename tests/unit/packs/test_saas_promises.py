@@ -44,6 +44,8 @@ BASES: list[tuple[str, str, bool, bool, bool, bool]] = [
     # 1.2 information and support (chat): contract for private, legitimate interests for business customers
     ("customer_support_private", "contract", False, False, False, False),
     ("customer_support_business", "legitimate_interests", False, True, False, False),
+    # not in the notice: chats from visitors who are not logged in (e.g. cannot log in) need a holder
+    ("visitor_support", "legitimate_interests", False, True, False, False),
     # 1.2 administering the customer relationship: the same split
     ("customer_administration_private", "contract", False, False, False, False),
     ("customer_administration_business", "legitimate_interests", False, True, False, False),

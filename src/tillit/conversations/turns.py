@@ -1,0 +1,160 @@
+"""A chat turn: the customer's message, the bot's answer and what follows from it, in one transaction.
+
+This is the one place where a conversation talks to the chatbot. The bot is a *port* (`Bot`): anything
+with `answer(text, context) -> BotAnswer` and `record(session, text, answer, context)`. The HTTP router
+passes an adapter over `tillit.chatbot.service`; tests pass a trivial stand-in. So when the chatbot's API
+changes, only that adapter changes, and the conversation rules here (store, count failures, join the
+queue, respect "advisor chat only when logged in") stay put and stay tested without a trained model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from tillit.conversations import service
+from tillit.conversations.schemas import ConversationRead, MessageRead, QueueEntry
+from tillit.core.clock import Clock
+from tillit.core.errors import ConflictError, NotAuthenticatedError
+from tillit.policy.schema import Policy
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    """What the bot may know besides the text: the conversation's language, who is logged in (None for
+    an anonymous chat) and how many turns in a row it failed to understand."""
+
+    conversation_id: str
+    language: str
+    subject_id: str | None
+    failed_turns: int
+
+
+@dataclass(frozen=True)
+class BotAnswer:
+    """The bot's reply as a conversation needs it. `handoff`: the customer asked for a person;
+    `failed`: count a turn not understood; `generated`: a language model wrote the text, so the widget
+    shows `disclaimer` with it."""
+
+    text: str
+    topic: str | None
+    confidence: float
+    language: str
+    generated: bool = False
+    disclaimer: str | None = None
+    handoff: bool = False
+    failed: bool = False
+    offer_human: bool = False
+    login_required: bool = False
+
+
+class Bot(Protocol):
+    """The chatbot as this use case sees it."""
+
+    def answer(self, text: str, context: TurnContext) -> BotAnswer: ...
+
+    def record(self, session: Session, text: str, answer: BotAnswer, context: TurnContext) -> None:
+        """Samples and statistics (no personal data, no link to the conversation), in the turn's
+        transaction so that a rolled-back turn leaves no statistic behind."""
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """What one turn stored and what the widget should offer next."""
+
+    customer: MessageRead
+    bot: MessageRead | None
+    queue: QueueEntry | None
+    offer_human: bool = False
+    login_required: bool = False
+    disclaimer: str | None = None
+
+
+def advisor_requires_login(policy: Policy) -> bool:
+    """Whether advisor chat is offered only to logged-in customers (the bank pack: "Chat with an advisor
+    is available only when you are logged in"), read from the policy's `chat.advisor_requires_login`."""
+    return policy.chat.advisor_requires_login
+
+
+def check_handoff_allowed(policy: Policy, conversation: ConversationRead) -> None:
+    """Refuse a handoff the policy does not offer to this customer (401: logging in would help)."""
+    if advisor_requires_login(policy) and not conversation.authenticated:
+        raise NotAuthenticatedError(
+            "chat with an advisor is available only when you are logged in",
+            details={"login": "/login"},
+        )
+
+
+def request_handoff(
+    session: Session, policy: Policy, conversation_id: str, *, clock: Clock, advisors_online: int = 1
+) -> QueueEntry:
+    """The customer asks for a person: join the queue if the policy offers advisor chat to them."""
+    check_handoff_allowed(policy, service.get(session, conversation_id))
+    service.request_handoff(session, policy, conversation_id, clock=clock)
+    return service.queue_entry(session, conversation_id, advisors_online=advisors_online)
+
+
+def customer_turn(
+    session: Session, policy: Policy, conversation_id: str, text: str, bot: Bot, clock: Clock
+) -> TurnResult:
+    """Store the customer's message; while the bot has the conversation, store its answer too and act
+    on it (count a failure, join the queue). Once queued or with an advisor the bot stays silent: the
+    message waits for the person. Joins the caller's transaction."""
+    conversation = service.get(session, conversation_id)
+    customer = service.add_message(
+        session, policy, conversation_id, author="customer", text=text, clock=clock
+    )
+    if conversation.status != "bot":
+        queue = _queue_or_none(session, conversation_id) if conversation.status == "queued" else None
+        return TurnResult(customer=customer, bot=None, queue=queue)
+
+    failed_before = service.failed_turns(session, conversation_id)
+    context = TurnContext(
+        conversation_id=conversation_id,
+        language=conversation.language,
+        subject_id=conversation.subject_id,
+        failed_turns=failed_before,
+    )
+    answer = bot.answer(text, context)
+    reply = service.add_message(
+        session,
+        policy,
+        conversation_id,
+        author="bot",
+        text=answer.text,
+        clock=clock,
+        topic=answer.topic,
+        confidence=answer.confidence,
+        generated=answer.generated,
+    )
+    if answer.failed:
+        service.record_failed_turn(session, conversation_id)
+    elif failed_before:
+        service.reset_failed_turns(session, conversation_id)
+    bot.record(session, text, answer, context)
+
+    queue: QueueEntry | None = None
+    login_required = answer.login_required
+    if answer.handoff:
+        if advisor_requires_login(policy) and not conversation.authenticated:
+            login_required = True
+        else:
+            service.request_handoff(session, policy, conversation_id, clock=clock)
+            queue = service.queue_entry(session, conversation_id)
+    return TurnResult(
+        customer=customer,
+        bot=reply,
+        queue=queue,
+        offer_human=answer.offer_human and queue is None,
+        login_required=login_required,
+        disclaimer=answer.disclaimer if answer.generated else None,
+    )
+
+
+def _queue_or_none(session: Session, conversation_id: str) -> QueueEntry | None:
+    try:
+        return service.queue_entry(session, conversation_id)
+    except ConflictError:  # the status moved under us; the widget learns it on its next poll
+        return None
