@@ -14,6 +14,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "tillit.retention.models",
     "tillit.auth.models",
     "tillit.conversations.models",
+    "tillit.consent.models",
 )
 
 
