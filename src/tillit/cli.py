@@ -11,6 +11,7 @@ import typer
 from pydantic import ValidationError
 
 from tillit.core.errors import TillitError
+from tillit.logging_setup import configure_logging
 
 app = typer.Typer(
     name="tillit",
@@ -40,6 +41,7 @@ _register()
 
 def main() -> None:
     """Console entry point: domain errors become a one-line message and exit code 1."""
+    configure_logging("WARNING")
     try:
         app(standalone_mode=True)
     except TillitError as exc:

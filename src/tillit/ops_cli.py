@@ -7,6 +7,7 @@ from rich.console import Console
 
 from tillit.config import load_settings
 from tillit.db import migrate
+from tillit.logging_setup import logging_config
 
 console = Console(stderr=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -77,7 +78,11 @@ def register(app: typer.Typer) -> None:
         bind_host, bind_port = host or settings.host, port or settings.port
         _print_urls(bind_host, bind_port, runtime.policy.languages)
         uvicorn.run(
-            create_app(settings), host=bind_host, port=bind_port, log_level=settings.log_level.lower()
+            create_app(settings),
+            host=bind_host,
+            port=bind_port,
+            log_level=settings.log_level.lower(),
+            log_config=logging_config(settings.log_level),
         )
 
     @app.command("serve")
@@ -96,4 +101,5 @@ def register(app: typer.Typer) -> None:
             port=port or settings.port,
             workers=workers,
             log_level=settings.log_level.lower(),
+            log_config=logging_config(settings.log_level),
         )
