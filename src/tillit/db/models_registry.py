@@ -12,6 +12,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "tillit.subjects.models",
     "tillit.audit.models",
     "tillit.retention.models",
+    "tillit.retention.sweep_models",
     "tillit.auth.models",
     "tillit.conversations.models",
     "tillit.consent.models",
