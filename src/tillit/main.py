@@ -36,6 +36,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     from tillit.web.router import router as web_router
 
     app.include_router(web_router)
+    from tillit.web.console import router as console_router
+
+    app.include_router(console_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/api/health", tags=["operations"])
