@@ -65,8 +65,21 @@ def expired_records_statement(now: datetime, limit: int) -> Select[str, str]:
     checks that no other hold of the record lives longer. No GROUP BY: with one, SQLite walks the whole
     unique index instead. A record whose holds are all open (expires_at NULL) is never a candidate.
     """
+    return (
+        select(Hold.record_type, Hold.record_id)
+        .where(Hold.expires_at <= now, ~outlived_clause())
+        .order_by(Hold.expires_at, Hold.id)
+        .limit(limit)
+    )
+
+
+def outlived_clause() -> ColumnElement[bool]:
+    """SQL for "another hold of this hold's record lives longer" (open, later, or equal with a larger id).
+
+    Its negation picks exactly one hold per record: the one that expires last.
+    """
     other = aliased(Hold)
-    outlived = exists().where(
+    return exists().where(
         other.record_type == Hold.record_type,
         other.record_id == Hold.record_id,
         other.id != Hold.id,
@@ -75,12 +88,6 @@ def expired_records_statement(now: datetime, limit: int) -> Select[str, str]:
             other.expires_at > Hold.expires_at,
             and_(other.expires_at == Hold.expires_at, other.id > Hold.id),
         ),
-    )
-    return (
-        select(Hold.record_type, Hold.record_id)
-        .where(Hold.expires_at <= now, ~outlived)
-        .order_by(Hold.expires_at, Hold.id)
-        .limit(limit)
     )
 
 
@@ -92,4 +99,25 @@ def expired_records(session: Session, now: datetime, limit: int) -> list[tuple[s
 
 def delete_holds_of_record(session: Session, record_type: str, record_id: str) -> int:
     result = session.execute(delete(Hold).where(Hold.record_type == record_type, Hold.record_id == record_id))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def records_held_for_subject(
+    session: Session, subject_id: str, purpose: str, now: datetime
+) -> list[tuple[str, str]]:
+    """(record_type, record_id) of the subject's records that `purpose` holds alive at `now`."""
+    stmt = (
+        select(Hold.record_type, Hold.record_id)
+        .where(Hold.subject_id == subject_id, Hold.purpose == purpose, alive_clause(now))
+        .order_by(Hold.record_type, Hold.record_id)
+    )
+    return [(row.record_type, row.record_id) for row in session.execute(stmt)]
+
+
+def delete_holds_of_records(session: Session, record_type: str, record_ids: Sequence[str]) -> int:
+    """`delete_holds_of_record` for many records of one kind (the sweeper's batches)."""
+    ids = list(record_ids)
+    if not ids:
+        return 0
+    result = session.execute(delete(Hold).where(Hold.record_type == record_type, Hold.record_id.in_(ids)))
     return int(getattr(result, "rowcount", 0) or 0)

@@ -30,10 +30,12 @@ __all__ = [
     "end_holds",
     "expired_records",
     "forget_record",
+    "forget_records",
     "holds_for",
     "is_record_alive",
     "readable_record_ids",
     "recompute_holds",
+    "records_held_for_subject",
     "require_read",
 ]
 
@@ -297,3 +299,23 @@ def _end(hold: Hold, reason: str, now: datetime) -> None:
 def forget_record(session: Session, *, record_type: str, record_id: str) -> int:
     """Remove every hold of a record that has just been deleted (its proof of deletion is the caller's)."""
     return repository.delete_holds_of_record(session, record_type, record_id)
+
+
+def records_held_for_subject(
+    session: Session, policy: Policy, *, subject_id: str, purpose: str, clock: Clock
+) -> list[RecordRef]:
+    """The subject's records that `purpose` holds alive now (found through the holds' `subject_id`).
+
+    A withdrawal or an objection ends exactly these holds (consent's `record_event` calls `end_holds` on
+    each), so the subject's other records and other purposes' holds are untouched.
+    """
+    policy.purpose(purpose)
+    return [
+        RecordRef(t, i)
+        for t, i in repository.records_held_for_subject(session, subject_id, purpose, clock.now())
+    ]
+
+
+def forget_records(session: Session, *, record_type: str, record_ids: Iterable[str]) -> int:
+    """`forget_record` for many records of one kind at once (the retention sweeper's batches)."""
+    return repository.delete_holds_of_records(session, record_type, list(record_ids))

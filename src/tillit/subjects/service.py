@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from tillit.core.clock import Clock
@@ -277,3 +278,9 @@ def kind_of(session: Session, subject_id: str) -> str | None:
     retention rules read it as the fact `subject_kind`."""
     subject = repository.get(session, subject_id)
     return subject.kind if subject is not None else None
+
+
+def restricted_subject_ids() -> Select[str]:
+    """A SELECT of the ids of subjects whose processing is restricted (Art. 18), for use inside other
+    domains' queries: consent decisions and marketing audiences exclude them in SQL, in one statement."""
+    return select(Subject.id.label("subject_id")).where(Subject.restricted.is_(True))
