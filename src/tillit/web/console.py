@@ -61,7 +61,7 @@ def _console_staff(request: Request, runtime: Runtime) -> Principal | Response:
         return staff
     if not auth_service.has_permission(staff, "console.open"):
         message = gettext(
-            language(request, runtime), "Your role does not give access to the advisor console."
+            language(request, runtime), N_("Your role does not give access to the advisor console.")
         )
         return forbidden_page(request, runtime, staff, message)
     return staff
@@ -69,7 +69,7 @@ def _console_staff(request: Request, runtime: Runtime) -> Principal | Response:
 
 def _not_found(request: Request, runtime: Runtime, staff: Principal) -> HTMLResponse:
     message = gettext(
-        language(request, runtime), "There is no such conversation, or it is not yours to open."
+        language(request, runtime), N_("There is no such conversation, or it is not yours to open.")
     )
     return page(request, runtime, "console/message.html.j2", status_code=404, staff=staff, message=message)
 
@@ -161,7 +161,7 @@ def _act(
         return _not_found(request, runtime, staff)
     except PermissionDeniedError:
         message = gettext(
-            language(request, runtime), "Only the advisor who has taken the conversation can do this."
+            language(request, runtime), N_("Only the advisor who has taken the conversation can do this.")
         )
         return forbidden_page(request, runtime, staff, message)
     except ConflictError:
@@ -264,16 +264,18 @@ def log_submit(
                 complaint=complaint is not None,
             )
     except PermissionDeniedError:
-        message = gettext(language(request, runtime), "Your role does not allow logging conversations.")
+        message = gettext(language(request, runtime), N_("Your role does not allow logging conversations."))
         return forbidden_page(request, runtime, staff, message)
     except TillitError as exc:
         lang = language(request, runtime)
         field = exc.details.get("field") if isinstance(exc, ValidationFailedError) else None
         error = gettext(
             lang,
-            "No customer has this customer number or e-mail address."
+            N_("No customer has this customer number or e-mail address.")
             if field == "identifier"
-            else "Write a summary of the call or letter (at most 4000 characters) and choose its channel.",
+            else N_(
+                "Write a summary of the call or letter (at most 4000 characters) and choose its channel."
+            ),
         )
         values = {
             "channel": channel,

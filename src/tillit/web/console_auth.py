@@ -129,7 +129,7 @@ def login(
         or not auth_service.csrf_valid(runtime.settings.secret_key, "login:" + nonce, csrf_token)
     ):
         message = gettext(
-            lang, "The form has expired or did not come from this site. Reload the page and try again."
+            lang, N_("The form has expired or did not come from this site. Reload the page and try again.")
         )
         return _login_page(request, runtime, next_path=target, error=message, status_code=403)
     try:
@@ -139,7 +139,7 @@ def login(
                 session, kind="staff", principal_id=account.id, clock=runtime.clock
             )
     except NotAuthenticatedError:
-        message = gettext(lang, "Wrong username or password.")
+        message = gettext(lang, N_("Wrong username or password."))
         return _login_page(request, runtime, next_path=target, error=message, status_code=401)
     response = RedirectResponse(target, status_code=303)
     deps.set_session_cookie(response, runtime, deps.STAFF_COOKIE, token, secure=request.url.scheme == "https")

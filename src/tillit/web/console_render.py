@@ -19,7 +19,7 @@ from tillit.auth import service as auth_service
 from tillit.auth.schemas import Principal
 from tillit.core.errors import NotAuthenticatedError, PermissionDeniedError
 from tillit.policy import render
-from tillit.policy.i18n import CATALOGUE_LANGUAGES
+from tillit.policy.i18n import CATALOGUE_LANGUAGES, N_
 from tillit.runtime import Runtime
 from tillit.web import deps
 from tillit.web.router import TEMPLATES_DIR
@@ -133,6 +133,6 @@ def csrf_problem(request: Request, runtime: Runtime, presented: str | None) -> s
     except PermissionDeniedError:
         return gettext(
             language(request, runtime),
-            "The form has expired or did not come from this site. Reload the page and try again.",
+            N_("The form has expired or did not come from this site. Reload the page and try again."),
         )
     return None
