@@ -25,6 +25,7 @@ def _register() -> None:
     from tillit import ops_cli
     from tillit.audit.cli import app as audit_app
     from tillit.auth.cli import app as staff_app
+    from tillit.chatbot.cli import app as bot_app
     from tillit.pii.cli import app as pii_app
     from tillit.policy.cli import app as policy_app
 
@@ -33,6 +34,7 @@ def _register() -> None:
     app.add_typer(audit_app, name="audit")
     app.add_typer(pii_app, name="pii")
     app.add_typer(staff_app, name="staff")
+    app.add_typer(bot_app, name="bot")
     ops_cli.register(app)
 
 

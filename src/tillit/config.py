@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
+    llm_url: str | None = Field(default=None, description="OpenAI-compatible endpoint for generated answers")
+    llm_model: str | None = None
+    llm_timeout_s: float = 5.0
 
     @model_validator(mode="after")
     def _defaults_and_secrets(self) -> Settings:

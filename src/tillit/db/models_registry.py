@@ -15,6 +15,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "tillit.retention.sweep_models",
     "tillit.auth.models",
     "tillit.conversations.models",
+    "tillit.chatbot.models",
     "tillit.consent.models",
 )
 
