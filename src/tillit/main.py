@@ -39,6 +39,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     from tillit.web.console import router as console_router
 
     app.include_router(console_router)
+    _include_chat(app)
+    _include_consent(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/api/health", tags=["operations"])
@@ -46,6 +48,27 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         return {"status": "ok", "pack": policy.pack, "policy_version": policy.version}
 
     return app
+
+
+def _include_chat(app: FastAPI) -> None:
+    """The chat API, the /chat page and the demo customer login."""
+    from tillit.conversations.router import build_router as chat_api
+    from tillit.web.chat import router as chat_page
+    from tillit.web.customer_login import router as customer_login
+    from tillit.web.deps import optional_customer
+
+    app.include_router(chat_api(optional_customer))
+    app.include_router(chat_page)
+    app.include_router(customer_login)
+
+
+def _include_consent(app: FastAPI) -> None:
+    """The privacy centre, the consent API and the cookie banner."""
+    from tillit.web.cookies import router as cookies_router
+    from tillit.web.privacy_centre import router as privacy_centre_router
+
+    app.include_router(privacy_centre_router)
+    app.include_router(cookies_router)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -9,8 +9,9 @@ queue, respect "advisor chat only when logged in") stay put and stay tested with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+import random
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,7 @@ from tillit.conversations.schemas import ConversationRead, MessageRead, QueueEnt
 from tillit.core.clock import Clock
 from tillit.core.errors import ConflictError, NotAuthenticatedError
 from tillit.policy.schema import Policy
+from tillit.runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -48,12 +50,15 @@ class BotAnswer:
     failed: bool = False
     offer_human: bool = False
     login_required: bool = False
+    raw: Any = field(default=None, compare=False, repr=False)
+    """The bot's own reply object, handed back to `Bot.record` untouched."""
 
 
 class Bot(Protocol):
     """The chatbot as this use case sees it."""
 
-    def answer(self, text: str, context: TurnContext) -> BotAnswer: ...
+    def answer(self, session: Session, text: str, context: TurnContext) -> BotAnswer:
+        """Actions (track a parcel) read the company's data inside the turn's transaction."""
 
     def record(self, session: Session, text: str, answer: BotAnswer, context: TurnContext) -> None:
         """Samples and statistics (no personal data, no link to the conversation), in the turn's
@@ -117,7 +122,7 @@ def customer_turn(
         subject_id=conversation.subject_id,
         failed_turns=failed_before,
     )
-    answer = bot.answer(text, context)
+    answer = bot.answer(session, text, context)
     reply = service.add_message(
         session,
         policy,
@@ -135,19 +140,19 @@ def customer_turn(
         service.reset_failed_turns(session, conversation_id)
     bot.record(session, text, answer, context)
 
-    queue: QueueEntry | None = None
+    queued: QueueEntry | None = None
     login_required = answer.login_required
     if answer.handoff:
         if advisor_requires_login(policy) and not conversation.authenticated:
             login_required = True
         else:
             service.request_handoff(session, policy, conversation_id, clock=clock)
-            queue = service.queue_entry(session, conversation_id)
+            queued = service.queue_entry(session, conversation_id)
     return TurnResult(
         customer=customer,
         bot=reply,
-        queue=queue,
-        offer_human=answer.offer_human and queue is None,
+        queue=queued,
+        offer_human=answer.offer_human and queued is None,
         login_required=login_required,
         disclaimer=answer.disclaimer if answer.generated else None,
     )
@@ -158,3 +163,60 @@ def _queue_or_none(session: Session, conversation_id: str) -> QueueEntry | None:
         return service.queue_entry(session, conversation_id)
     except ConflictError:  # the status moved under us; the widget learns it on its next poll
         return None
+
+
+class ChatbotPort:
+    """The real chatbot (`tillit.chatbot.service`) behind the `Bot` port: the only code that knows its
+    API. Its models are trained once per process (on first use, or at start-up by `warm_up`)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._rng = random.Random()
+        settings = runtime.settings
+        from tillit.chatbot.llm import client_from_settings
+
+        self._llm = client_from_settings(
+            getattr(settings, "llm_url", None),
+            getattr(settings, "llm_model", None),
+            getattr(settings, "llm_timeout_s", 5.0),
+        )
+
+    def answer(self, session: Session, text: str, context: TurnContext) -> BotAnswer:
+        from tillit.chatbot import service as chatbot_service
+        from tillit.chatbot.schemas import BotContext
+
+        policy = self._runtime.policy
+        reply = chatbot_service.answer(
+            policy,
+            policy.pack,
+            text,
+            BotContext(
+                language=context.language, subject_id=context.subject_id, failed_turns=context.failed_turns
+            ),
+            session=session,
+            clock=self._runtime.clock,
+            secret=self._runtime.settings.secret_key,
+            llm=self._llm,
+        )
+        return BotAnswer(
+            text=reply.text,
+            topic=reply.topic,
+            confidence=reply.confidence,
+            language=reply.language,
+            generated=reply.generated,
+            disclaimer=reply.disclaimer,
+            handoff=reply.handoff,
+            failed=reply.failed,
+            offer_human=reply.offer_human,
+            login_required=reply.login_required,
+            raw=reply,
+        )
+
+    def record(self, session: Session, text: str, answer: BotAnswer, context: TurnContext) -> None:
+        from tillit.chatbot import service as chatbot_service
+        from tillit.chatbot.schemas import BotReply
+
+        if isinstance(answer.raw, BotReply):
+            chatbot_service.record_turn(
+                session, self._runtime.policy, answer.raw, text, self._runtime.clock, self._rng
+            )
