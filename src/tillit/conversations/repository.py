@@ -90,3 +90,36 @@ def delete_conversation(session: Session, conversation_id: str) -> None:
     for model in (Message, ConversationIp, HandoffContact, Feedback):
         session.execute(delete(model).where(model.conversation_id == conversation_id))
     session.execute(delete(Conversation).where(Conversation.id == conversation_id))
+
+
+def delete_conversations(session: Session, conversation_ids: Sequence[str]) -> dict[str, int]:
+    """Set-based `delete_conversation` for many at once (the retention sweeper's batches), children first;
+    returns rows deleted per table."""
+    counts: dict[str, int] = {}
+    ids = list(conversation_ids)
+    for model in (Message, ConversationIp, HandoffContact, Feedback):
+        result = session.execute(delete(model).where(model.conversation_id.in_(ids)))
+        counts[model.__tablename__] = int(getattr(result, "rowcount", 0) or 0)
+    result = session.execute(delete(Conversation).where(Conversation.id.in_(ids)))
+    counts[Conversation.__tablename__] = int(getattr(result, "rowcount", 0) or 0)
+    return counts
+
+
+def delete_parts(session: Session, model_name: str, conversation_ids: Sequence[str]) -> dict[str, int]:
+    """Delete one kind of record hanging off conversations (IP address, handoff contact, feedback)."""
+    models: dict[str, type[ConversationIp] | type[HandoffContact] | type[Feedback]] = {
+        "conversation_ip": ConversationIp,
+        "handoff_contact": HandoffContact,
+        "feedback": Feedback,
+    }
+    model = models[model_name]
+    result = session.execute(delete(model).where(model.conversation_id.in_(list(conversation_ids))))
+    return {model.__tablename__: int(getattr(result, "rowcount", 0) or 0)}
+
+
+def page_after(session: Session, after: str | None, limit: int) -> Sequence[Conversation]:
+    """Conversations in id order after `after` (keyset pagination for recomputing holds in batches)."""
+    query = select(Conversation).order_by(Conversation.id).limit(limit)
+    if after is not None:
+        query = query.where(Conversation.id > after)
+    return session.scalars(query).all()

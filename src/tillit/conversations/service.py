@@ -512,3 +512,49 @@ def _require(session: Session, conversation_id: str, *, for_update: bool = False
     if conversation is None:
         raise NotFoundError("no such conversation")
     return conversation
+
+
+def erase_many(session: Session, record_type: str, conversation_ids: Sequence[str]) -> dict[str, int]:
+    """The retention sweeper's erase of many records of one kind at once; returns rows per table.
+
+    `conversation` erases whole conversations (messages, IP address, contact details and feedback with
+    them, and the holds of all four kinds), like `erase`. The other kinds erase only their own rows and
+    holds, so an IP address held 1 year can go while the conversation is kept for 5."""
+    ids = list(conversation_ids)
+    if not ids:
+        return {}
+    if record_type == CONVERSATION:
+        counts = repository.delete_conversations(session, ids)
+        for kind in (CONVERSATION, CONVERSATION_IP, HANDOFF_CONTACT, FEEDBACK):
+            retention_service.forget_records(session, record_type=kind, record_ids=ids)
+        return counts
+    if record_type not in (CONVERSATION_IP, HANDOFF_CONTACT, FEEDBACK):
+        raise ValueError(f"'{record_type}' is not a conversation record kind")
+    counts = repository.delete_parts(session, record_type, ids)
+    retention_service.forget_records(session, record_type=record_type, record_ids=ids)
+    return counts
+
+
+def retention_facts_page(
+    session: Session, *, after: str | None = None, limit: int = 500
+) -> list[tuple[str, str | None, list[str], dict[str, object]]]:
+    """(id, subject id, record kinds present, retention facts) for conversations in id order after
+    `after`: what a policy change needs to recompute holds in batches without loading whole histories."""
+    result: list[tuple[str, str | None, list[str], dict[str, object]]] = []
+    for conversation in repository.page_after(session, after, limit):
+        facts = rules.retention_facts(
+            channel=conversation.channel,
+            authenticated=conversation.authenticated,
+            had_advisor=conversation.had_advisor,
+            complaint=conversation.complaint,
+            advisory=conversation.advisory,
+            deleted_by_customer=conversation.deleted_by_customer,
+            created_at=conversation.created_at,
+            closed_at=conversation.closed_at,
+            last_message_at=conversation.last_message_at,
+            subject_kind=subjects_service.kind_of(session, conversation.subject_id)
+            if conversation.subject_id
+            else None,
+        )
+        result.append((conversation.id, conversation.subject_id, _record_types(session, conversation), facts))
+    return result

@@ -1,0 +1,119 @@
+"""Queries of the sweeper, the forecast, legal holds and proofs. Never commits.
+
+The sweeper reads expired records through the expires_at index in (expires_at, id) order with a keyset
+cursor, so every batch is one short range scan however far the sweep has come, and records it must leave
+(legal holds, kinds it cannot erase) are passed once per sweep instead of being read again by every batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from tillit.retention.models import Hold
+from tillit.retention.repository import outlived_clause
+from tillit.retention.sweep_models import DeletionProof, LegalHold
+
+
+class Candidate(NamedTuple):
+    """A record all of whose holds have ended, found through the hold that ended last."""
+
+    hold_id: str
+    record_type: str
+    record_id: str
+    expires_at: datetime
+
+
+def expired_candidates(
+    session: Session, now: datetime, limit: int, after: tuple[datetime, str] | None = None
+) -> list[Candidate]:
+    """Up to `limit` expired records after the cursor `(expires_at, hold id)`, oldest first."""
+    stmt = select(Hold.id, Hold.record_type, Hold.record_id, Hold.expires_at).where(
+        Hold.expires_at <= now, ~outlived_clause()
+    )
+    if after is not None:
+        at, hold_id = after
+        # `expires_at >= at` is the index range; the OR only trims the first instant.
+        stmt = stmt.where(Hold.expires_at >= at, or_(Hold.expires_at > at, Hold.id > hold_id))
+    stmt = stmt.order_by(Hold.expires_at, Hold.id).limit(limit)
+    return [Candidate(r.id, r.record_type, r.record_id, r.expires_at) for r in session.execute(stmt)]
+
+
+def count_expired(session: Session, now: datetime) -> int:
+    """How many records have no alive hold left (the sweep's total, for its progress bar)."""
+    stmt = select(func.count()).select_from(Hold).where(Hold.expires_at <= now, ~outlived_clause())
+    return int(session.scalar(stmt) or 0)
+
+
+def holds_of_records(session: Session, record_type: str, record_ids: Sequence[str]) -> Sequence[Hold]:
+    """Every hold of these records of one kind (one IN query over the record index)."""
+    if not record_ids:
+        return []
+    return session.scalars(
+        select(Hold).where(Hold.record_type == record_type, Hold.record_id.in_(list(record_ids)))
+    ).all()
+
+
+def last_holds_between(session: Session, start: datetime, end: datetime) -> Iterator[tuple[str, datetime]]:
+    """(purpose, expires_at) of each record's last hold when it ends in (start, end], streamed."""
+    stmt = (
+        select(Hold.purpose, Hold.expires_at)
+        .where(Hold.expires_at > start, Hold.expires_at <= end, ~outlived_clause())
+        .execution_options(yield_per=2000)
+    )
+    for row in session.execute(stmt):
+        assert row.expires_at is not None
+        yield row.purpose, row.expires_at
+
+
+def holds_page(session: Session, record_type: str, after: str | None, limit: int) -> Sequence[Hold]:
+    """Holds of one kind ordered by (record_id, purpose), the records after `after` (impact reports)."""
+    ids = select(Hold.record_id).where(Hold.record_type == record_type)
+    if after is not None:
+        ids = ids.where(Hold.record_id > after)
+    ids = ids.group_by(Hold.record_id).order_by(Hold.record_id).limit(limit)
+    page = list(session.scalars(ids))
+    if not page:
+        return []
+    return session.scalars(
+        select(Hold)
+        .where(Hold.record_type == record_type, Hold.record_id.in_(page))
+        .order_by(Hold.record_id, Hold.purpose)
+    ).all()
+
+
+def record_types_with_holds(session: Session) -> list[str]:
+    return list(session.scalars(select(Hold.record_type).distinct().order_by(Hold.record_type)))
+
+
+def active_legal_holds(session: Session) -> Sequence[LegalHold]:
+    return session.scalars(
+        select(LegalHold).where(LegalHold.released_at.is_(None)).order_by(LegalHold.placed_at)
+    ).all()
+
+
+def legal_holds(session: Session, *, include_released: bool = True, limit: int = 200) -> Sequence[LegalHold]:
+    stmt = select(LegalHold)
+    if not include_released:
+        stmt = stmt.where(LegalHold.released_at.is_(None))
+    return session.scalars(stmt.order_by(LegalHold.placed_at.desc()).limit(limit)).all()
+
+
+def legal_hold(session: Session, legal_hold_id: str, *, for_update: bool = False) -> LegalHold | None:
+    stmt = select(LegalHold).where(LegalHold.id == legal_hold_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).first()
+
+
+def proofs_between(session: Session, start: datetime, end: datetime, limit: int) -> Sequence[DeletionProof]:
+    return session.scalars(
+        select(DeletionProof)
+        .where(and_(DeletionProof.swept_at >= start, DeletionProof.swept_at < end))
+        .order_by(DeletionProof.swept_at, DeletionProof.batch_no, DeletionProof.record_type)
+        .limit(limit)
+    ).all()

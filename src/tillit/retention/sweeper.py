@@ -1,0 +1,183 @@
+"""The retention sweeper: delete or anonymise every record whose last hold has ended, and prove it.
+
+How it stays correct when it is interrupted:
+
+- Work is done in batches of `batch_size` records, each batch in its own transaction: read the expired
+  records, drop those a legal hold covers, erase each record (all its rows and all its holds) through the
+  domain that owns it, write the proof rows, commit. A crash (even SIGKILL) rolls the open batch back
+  whole, so no record is ever half gone and no proof counts rows that are still there.
+- It is idempotent: a record is found only through its holds, and its holds go in the same transaction
+  as its rows. A second run finds what the first did not finish, and nothing twice.
+- One sweeper at a time (`lock.sweep_lock`): PostgreSQL advisory lock, SQLite lease row.
+- Within one sweep a keyset cursor on (expires_at, hold id) moves forward, so records that must stay
+  (legal hold, a kind with no eraser) are passed once, not re-read by every batch.
+
+`dry_run` does exactly the same work and rolls every batch back: the counts are real, nothing changes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from tillit.audit import service as audit_service
+from tillit.core.clock import Clock, FixedClock
+from tillit.core.ids import new_id
+from tillit.db.session import UnitOfWork
+from tillit.policy.schema import Policy, RetentionAction
+from tillit.retention import erasers, legal, sweep_repository, sweep_rules
+from tillit.retention.lock import sweep_lock
+from tillit.retention.sweep_models import DeletionProof
+from tillit.retention.sweep_repository import Candidate
+from tillit.retention.sweep_schemas import GroupResult, ProofRead, SweepResult
+
+DEFAULT_BATCH = 500
+ProgressCallback = Callable[[int], None]
+"""Called after each batch with the number of expired records it handled (swept, held or skipped)."""
+
+GroupKey = tuple[str, str, int, RetentionAction]
+"""(record_type, purpose, rule_index, action): one proof row per batch and key."""
+
+
+def count_expired(uow: UnitOfWork, clock: Clock) -> int:
+    """How many records have no alive hold now (the sweep's total, for its progress bar)."""
+    with uow.read() as session:
+        return sweep_repository.count_expired(session, clock.now())
+
+
+def sweep(
+    uow: UnitOfWork,
+    engine: Engine,
+    policy: Policy,
+    clock: Clock,
+    *,
+    batch_size: int = DEFAULT_BATCH,
+    dry_run: bool = False,
+    policy_version: str | None = None,
+    on_batch: ProgressCallback | None = None,
+    max_batches: int | None = None,
+) -> SweepResult:
+    """Sweep everything expired at `clock.now()` (fixed for the whole sweep). SweepBusyError when another
+    sweeper holds the lock. `max_batches` stops early (tests; the next run continues)."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    now = clock.now()
+    frozen = FixedClock(now)
+    result = SweepResult(sweep_id=new_id(), now=now, dry_run=dry_run)
+    totals: dict[GroupKey, GroupResult] = {}
+    cursor: tuple[datetime, str] | None = None
+    with sweep_lock(engine) as lease:
+        while max_batches is None or result.batches < max_batches:
+            with uow.read() if dry_run else uow.begin() as session:
+                candidates = sweep_repository.expired_candidates(session, now, batch_size, cursor)
+                if not candidates:
+                    break
+                cursor = (candidates[-1].expires_at, candidates[-1].hold_id)
+                result.batches += 1
+                _batch(session, policy, frozen, candidates, result, totals, policy_version)
+                if dry_run:
+                    session.rollback()
+            lease.renew()
+            if on_batch is not None:
+                on_batch(len(candidates))
+            if len(candidates) < batch_size:
+                break
+    result.groups = sorted(totals.values(), key=lambda g: (g.record_type, g.purpose, g.rule_index, g.action))
+    return result
+
+
+def _batch(
+    session: Session,
+    policy: Policy,
+    clock: FixedClock,
+    candidates: list[Candidate],
+    result: SweepResult,
+    totals: dict[GroupKey, GroupResult],
+    policy_version: str | None,
+) -> None:
+    """One batch in the caller's transaction: decide, erase, forget holds, prove, audit."""
+    coverage = legal.coverage(session)
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for candidate in candidates:
+        by_kind[candidate.record_type].append(candidate.record_id)
+
+    groups: dict[GroupKey, list[str]] = defaultdict(list)
+    windows: dict[GroupKey, list[datetime]] = defaultdict(list)
+    for record_type, record_ids in by_kind.items():
+        holds_by_record: dict[str, list[sweep_rules.LastHold]] = defaultdict(list)
+        subjects: dict[str, set[str | None]] = defaultdict(set)
+        for hold in sweep_repository.holds_of_records(session, record_type, record_ids):
+            assert hold.expires_at is not None  # a candidate has no open hold
+            holds_by_record[hold.record_id].append(
+                sweep_rules.LastHold(hold.purpose, hold.rule_index, hold.action, hold.expires_at)
+            )
+            subjects[hold.record_id].add(hold.subject_id)
+        for record_id in record_ids:
+            if coverage.covers(record_type, record_id, subjects[record_id]):
+                result.legal_held += 1
+                continue
+            verdict = sweep_rules.decide(holds_by_record[record_id])
+            key: GroupKey = (record_type, verdict.purpose, verdict.rule_index, verdict.action)
+            groups[key].append(record_id)
+            windows[key].append(verdict.expires_at)
+
+    batch_no = result.batches
+    swept = 0
+    for key in sorted(groups, key=lambda k: (erasers.sort_key(k[0]), k[1], k[2], k[3])):
+        record_type, purpose, rule_index, action = key
+        try:
+            tables = erasers.erase(
+                session, policy, record_type=record_type, action=action, record_ids=groups[key], clock=clock
+            )
+        except erasers.CannotEraseError:
+            result.skipped[record_type] = result.skipped.get(record_type, 0) + len(groups[key])
+            continue
+        swept += len(groups[key])
+        keep, anchor = sweep_rules.rule_of(policy, purpose, rule_index)
+        session.add(
+            DeletionProof(
+                id=new_id(),
+                sweep_id=result.sweep_id,
+                batch_no=batch_no,
+                record_type=record_type,
+                purpose=purpose,
+                rule_index=rule_index,
+                keep=keep,
+                anchor=anchor,
+                action=action,
+                records=len(groups[key]),
+                table_counts=tables,
+                earliest_expiry=min(windows[key]),
+                latest_expiry=max(windows[key]),
+                policy_version=policy_version,
+                swept_at=clock.now(),
+            )
+        )
+        total = totals.setdefault(
+            key, GroupResult(record_type=record_type, purpose=purpose, rule_index=rule_index, action=action)
+        )
+        total.records += len(groups[key])
+        for table, count in tables.items():
+            total.tables[table] = total.tables.get(table, 0) + count
+    result.records += swept
+    if swept:
+        audit_service.record(
+            session,
+            actor_type="job",
+            actor_id=erasers.SWEEPER.id,
+            action="retention.swept",
+            detail={"sweep": result.sweep_id, "batch": batch_no, "records": swept},
+            clock=clock,
+        )
+    session.flush()
+
+
+def proofs_between(
+    session: Session, start: datetime, end: datetime, *, limit: int = 10_000
+) -> list[ProofRead]:
+    """Proofs of deletion written in [start, end), oldest first: the report a DPO shows an auditor."""
+    return [ProofRead.model_validate(p) for p in sweep_repository.proofs_between(session, start, end, limit)]
