@@ -31,6 +31,9 @@ ADVISOR_NEEDS_LOGIN = frozenset({"bank"})
 """Packs whose notice offers advisor chat only to logged-in customers (the bank: "I innlogget chat kan
 du be om å snakke med en rådgiver")."""
 
+HANDOFF_ACTIONS = frozenset({"handoff", "human"})
+"""A topic whose action is one of these puts the conversation in the advisors' queue."""
+
 LANGUAGE_CONFIDENT = 0.75
 """Below this detection confidence (or in a message of fewer than three words) the conversation's own
 language wins: "CP123456785NO?" or "ok takk" say nothing reliable about the language."""
@@ -106,7 +109,7 @@ def answer(
 
     entry = base.topic(topic) or next(k.topic(topic) for k in bot.kbs.values() if k.topic(topic))
     assert entry is not None
-    action = entry.action or (HUMAN if topic == HUMAN else None)
+    action = HUMAN if topic == HUMAN or entry.action in HANDOFF_ACTIONS else entry.action
     if action == HUMAN:
         if pack in ADVISOR_NEEDS_LOGIN and context.subject_id is None:
             outcome = actions.login_needed(HUMAN, language)
