@@ -109,7 +109,9 @@ def open_conversation(
         )
         if conversation.subject_id is not None and after_seq == 0:
             customer = customer_context(session, runtime, staff, conversation.subject_id, purpose)
-    contact = _contact(session, runtime, staff, conversation) if after_seq == 0 else None
+    # the queue contact is for whoever handles the conversation, not for every advisor browsing the queue
+    handles = conversation.advisor_id == staff.id or access.sees_everything(staff)
+    contact = _contact(session, runtime, staff, conversation) if handles and after_seq == 0 else None
     feedback = _feedback(session, runtime, staff, conversation) if after_seq == 0 else None
     waiting = (
         clock.now() - conversation.queued_at
