@@ -11,12 +11,15 @@ repository changes or deletes one (retention deletes consent records whose last 
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from tillit.audit import service as audit_service
 from tillit.consent import repository, rules
 from tillit.consent.models import ALL_CHANNELS, ConsentEvent, ConsentState
+from tillit.consent.receipt import build_receipt
 from tillit.consent.schemas import (
     ConsentEventCreate,
     ConsentEventRead,
@@ -26,6 +29,7 @@ from tillit.consent.schemas import (
     RecordResult,
 )
 from tillit.core.clock import Clock
+from tillit.core.crypto import keyed_hash
 from tillit.core.errors import NotFoundError, PurposeNotAllowedError, ValidationFailedError
 from tillit.core.ids import new_id
 from tillit.policy.schema import Policy
@@ -46,6 +50,7 @@ __all__ = [
     "mark_used",
     "may_use",
     "notice_text",
+    "receipt",
     "record_event",
     "states",
 ]
@@ -248,6 +253,28 @@ def get_event(session: Session, event_id: str) -> ConsentEventRead:
     if event is None:
         raise NotFoundError("no such consent event")
     return ConsentEventRead.model_validate(event)
+
+
+def receipt(
+    session: Session,
+    policy: Policy,
+    event_id: str,
+    *,
+    secret: str,
+    policy_url: str,
+    privacy_centre_url: str,
+) -> dict[str, Any]:
+    """The event's consent receipt (Kantara v1.1 / ISO/IEC TS 27560 fields; see `receipt`), or
+    NotFoundError. `piiPrincipalId` is a keyed hash of the holder, so the receipt names nobody."""
+    event = get_event(session, event_id)
+    holder = event.subject_id or f"visitor:{event.visitor_id}"
+    return build_receipt(
+        policy,
+        event,
+        principal_id=keyed_hash(secret, "consent_receipt", holder),
+        policy_url=policy_url,
+        privacy_centre_url=privacy_centre_url,
+    )
 
 
 def notice_text(session: Session, sha256: str) -> str | None:
