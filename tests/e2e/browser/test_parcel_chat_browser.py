@@ -1,0 +1,265 @@
+"""The parcel pack's chat in a real browser, against a real server process (the acceptance test of issue 3).
+
+A customer asks in Swedish where a demo shipment is and gets its status, asks for a person and leaves name,
+e-mail and phone; an advisor in a second browser context logs in to the console, takes the conversation
+and replies; the customer sees the reply, downloads the transcript and deletes the conversation, which is
+then gone from the SQLite file. A second test checks /chat on a 390x844 phone screen, keyboard only.
+
+The server is `uvicorn tillit.asgi:app` in a subprocess over a SQLite file loaded with
+`tillit demo --no-serve`, so nothing is shared with the test process but the database.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.browser.conftest import REPO, _free_port
+from tillit.chatbot.texts import status_text
+
+pytestmark = pytest.mark.browser
+
+STAFF_USER = "advisor.anna"
+STAFF_PASSWORD = "correct-horse-battery-staple-42"
+SECRET = "browser-test-secret-key-0123456789abcdef"
+
+
+@dataclass
+class Server:
+    url: str
+    database: Path
+    log: Path
+
+
+def _tillit(args: list[str], env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tillit.cli", *args], env=env, capture_output=True, text=True, timeout=180
+    )
+    assert result.returncode == 0, f"tillit {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    directory = tmp_path_factory.mktemp("parcel-chat")
+    database = directory / "tillit.sqlite3"
+    env = {
+        **os.environ,
+        "TILLIT_DATABASE_URL": f"sqlite:///{database}",
+        "TILLIT_DEMO_MODE": "true",
+        "TILLIT_PACK": "parcel",
+        "TILLIT_SECRET_KEY": SECRET,
+        "TILLIT_VAR_DIR": str(directory),
+        "TILLIT_STAFF_PASSWORD": STAFF_PASSWORD,
+    }
+    env.pop("TILLIT_LLM_URL", None)
+    _tillit(["demo", "--pack", "parcel", "--no-serve"], env)
+    _tillit(["staff", "add", STAFF_USER, "--role", "advisor", "--name", "Anna Advisor"], env)
+    port = _free_port()
+    log = directory / "server.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "tillit.asgi:app", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            cwd=directory,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/api/health", timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"the server did not start:\n{log.read_text()}")
+                time.sleep(0.2)
+            yield Server(url=url, database=database, log=log)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    directory = REPO / "test-artifacts"
+    directory.mkdir(exist_ok=True)
+    return directory
+
+
+def _query(database: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
+    with sqlite3.connect(database) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def _send(page: Page, text: str) -> None:
+    box = page.get_by_label("Ditt meddelande")
+    box.fill(text)
+    box.press("Enter")
+
+
+def test_parcel_customer_tracks_hands_off_gets_a_reply_downloads_and_deletes(
+    browser: Browser, server: Server, artifacts: Path
+) -> None:
+    (number,), *_ = _query(
+        server.database,
+        "select tracking_number from parcel_shipments "
+        "where tracking_number is not null and status = 'delivered' order by id limit 1",
+    )
+    (latest,), *_ = _query(
+        server.database,
+        "select status_code from parcel_tracking_events where tracking_number = ? "
+        "order by occurred_at desc limit 1",
+        number,
+    )
+    expected_status = status_text(str(latest), "sv")  # the newest scan is what the bot reports
+
+    customer = browser.new_context(viewport={"width": 1100, "height": 900}, locale="sv-SE")
+    advisor = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = customer.new_page()
+        page.goto(f"{server.url}/chat?lang=sv")
+        expect(page.locator("h1")).to_contain_text("Chatta med")
+        expect(page.get_by_role("link", name="integritetspolicy")).to_have_attribute(
+            "href", "/privacy?lang=sv"
+        )
+        log = page.locator("#chat-log")
+
+        # 1. Where is my parcel? (in Swedish, with a real tracking number from the demo shipments)
+        _send(page, f"Hej! Var är mitt paket {number}?")
+        bot_reply = log.locator(".msg-bot").nth(1)
+        expect(bot_reply).to_contain_text(str(number), timeout=60_000)
+        expect(bot_reply).to_contain_text(expected_status)
+        page.screenshot(path=str(artifacts / "parcel-chat-1-tracking.png"), full_page=True)
+
+        # 2. A person, please: the conversation queues and the contact form appears.
+        _send(page, "Kan jag få prata med en människa?")
+        expect(page.locator("#queue-panel")).to_be_visible(timeout=30_000)
+        expect(page.locator("#queue-text")).to_contain_text("nummer 1 i kön")
+        page.get_by_label("Namn").fill("Astrid Berg")
+        page.get_by_label("E-post").fill("astrid.berg@example.com")
+        page.get_by_label("Telefon").fill("+46 70 123 45 67")
+        page.get_by_role("button", name="Spara kontaktuppgifter").click()
+        expect(page.locator("#chat-status")).to_contain_text("Tack.")
+        page.screenshot(path=str(artifacts / "parcel-chat-2-queued.png"), full_page=True)
+        (conversation_id,) = _query(server.database, "select id from conversation_conversation")[0]
+        assert _query(
+            server.database,
+            "select count(*) from conversation_handoff_contact where conversation_id = ?",
+            conversation_id,
+        ) == [(1,)]
+
+        # 3. The advisor, in a second browser context, logs in, takes the conversation and replies.
+        console = advisor.new_page()
+        console.goto(f"{server.url}/console/login")
+        console.locator("#username").fill(STAFF_USER)
+        console.locator("#password").fill(STAFF_PASSWORD)
+        console.locator("form[action='/console/login'] button[type=submit]").click()
+        console.wait_for_url(f"{server.url}/console**")
+        take = console.locator(f"form[action='/console/conversations/{conversation_id}/take'] button")
+        expect(take).to_be_visible()
+        console.screenshot(path=str(artifacts / "parcel-chat-3-console-queue.png"), full_page=True)
+        take.click()
+        if "/console/conversations/" not in console.url:
+            console.goto(f"{server.url}/console/conversations/{conversation_id}")
+        expect(console.locator("body")).to_contain_text("Astrid Berg")
+        console.locator("#reply").fill("Hej Astrid! Jag tittar på din försändelse nu.")
+        console.locator(f"form[action='/console/conversations/{conversation_id}/reply'] button").click()
+        console.screenshot(path=str(artifacts / "parcel-chat-4-console-reply.png"), full_page=True)
+
+        # 4. The customer sees the advisor join and reply, without reloading (long polling).
+        expect(log.locator(".msg-advisor")).to_contain_text("Jag tittar på din försändelse", timeout=30_000)
+        page.screenshot(path=str(artifacts / "parcel-chat-5-advisor-reply.png"), full_page=True)
+
+        # 5. Download the transcript.
+        with page.expect_download() as download_info:
+            page.get_by_role("button", name="Ladda ner samtalet (text)").click()
+        download = download_info.value
+        saved = artifacts / "parcel-chat-transcript.txt"
+        download.save_as(saved)
+        transcript = saved.read_text(encoding="utf-8")
+        assert str(number) in transcript
+        assert "Jag tittar på din försändelse nu." in transcript
+        assert "Chattlogg" in transcript
+
+        # 6. Delete the conversation: it is gone from the database, contact details and holds included.
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="Radera samtalet").click()
+        expect(page.locator("#chat-status")).to_contain_text("Samtalet har raderats.")
+        expect(log.locator(".msg-advisor")).to_have_count(0)
+        page.screenshot(path=str(artifacts / "parcel-chat-6-deleted.png"), full_page=True)
+        for table, column in (
+            ("conversation_conversation", "id"),
+            ("conversation_message", "conversation_id"),
+            ("conversation_handoff_contact", "conversation_id"),
+            ("retention_hold", "record_id"),
+        ):
+            rows = _query(
+                server.database, f"select count(*) from {table} where {column} = ?", conversation_id
+            )
+            assert rows == [(0,)], table
+    finally:
+        customer.close()
+        advisor.close()
+
+
+def test_chat_fits_a_phone_and_works_with_the_keyboard_alone(
+    browser: Browser, server: Server, artifacts: Path
+) -> None:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/chat?lang=sv")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"horizontal scroll of {overflow}px at 390px"
+
+        # Tab from the top of the page to the message box, type, send with Enter.
+        for _ in range(25):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement && document.activeElement.id") == "chat-input":
+                break
+        else:
+            pytest.fail("the message box cannot be reached with Tab")
+        page.keyboard.type("Vilka öppettider har ni?")
+        page.keyboard.press("Enter")
+        expect(page.locator("#chat-log .msg-you")).to_have_count(1)
+        expect(page.locator("#chat-log .msg-bot")).to_have_count(2, timeout=60_000)
+        assert page.evaluate("document.activeElement.id") == "chat-input"
+
+        # The actions are buttons reachable with Tab; "Talk to a person" works with Enter.
+        for _ in range(10):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement && document.activeElement.id") == "chat-handoff":
+                break
+        else:
+            pytest.fail("'Talk to a person' cannot be reached with Tab")
+        page.keyboard.press("Enter")
+        expect(page.locator("#queue-panel")).to_be_visible()
+        expect(page.locator("#contact-name")).to_be_focused()
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"horizontal scroll of {overflow}px with the queue panel open"
+        page.screenshot(path=str(artifacts / "parcel-chat-phone-390.png"), full_page=True)
+    finally:
+        context.close()
