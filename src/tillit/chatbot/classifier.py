@@ -139,7 +139,7 @@ class LanguageDetector:
                         ]
                     ),
                 ),
-                ("model", LogisticRegression(C=10.0, max_iter=2000, random_state=SEED)),
+                ("model", LogisticRegression(C=10.0, solver="newton-cg", max_iter=2000, random_state=SEED)),
             ]
         )
         with threadpool_limits(1):
@@ -191,7 +191,12 @@ def _intent_pipeline(c: float) -> Pipeline:
                     ]
                 ),
             ),
-            ("model", LogisticRegression(C=c, max_iter=3000, class_weight="balanced", random_state=SEED)),
+            (
+                "model",
+                LogisticRegression(
+                    C=c, solver="newton-cg", max_iter=3000, class_weight="balanced", random_state=SEED
+                ),
+            ),
         ]
     )
 
