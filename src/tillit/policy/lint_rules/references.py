@@ -31,9 +31,7 @@ def _duplicates(
     first: dict[str, PathKey] = {}
     for value, path in values:
         if value in first:
-            yield at(
-                path, f"{noun} '{value}' is already used on line {document.line_of(first[value])}"
-            )
+            yield at(path, f"{noun} '{value}' is already used on line {document.line_of(first[value])}")
         else:
             first[value] = path
 
