@@ -278,3 +278,40 @@ def test_logging_a_phone_call_creates_a_phone_conversation_linked_to_the_subject
     )
     assert letter.status_code == 201
     assert letter.json()["channel"] == "letter" and letter.json()["linked_to_customer"] is True
+
+
+def test_after_closing_the_customers_feedback_is_shown_when_given(parcel: TestClient) -> None:
+    from tillit.conversations.schemas import FeedbackCreate
+
+    anna = add_staff(parcel, "anna", "advisor")
+    runtime = runtime_of(parcel)
+    conversation_id = start(parcel)
+    take_as(parcel, conversation_id, anna)
+    csrf = login(parcel, "anna")
+    parcel.post(f"/console/conversations/{conversation_id}/close", data={"csrf_token": csrf})
+    assert parcel.get(f"/api/v1/console/conversations/{conversation_id}").json()["feedback"] is None
+    with runtime.uow.begin() as session:
+        conversations_service.give_feedback(
+            session,
+            runtime.policy,
+            conversation_id,
+            FeedbackCreate(rating=4, comment="Snabb hjälp"),
+            clock=runtime.clock,
+        )
+    assert parcel.get(f"/api/v1/console/conversations/{conversation_id}").json()["feedback"] == {
+        "rating": 4,
+        "comment": "Snabb hjälp",
+    }
+    page = parcel.get(f"/console/conversations/{conversation_id}?lang=en")
+    assert "Rating: 4 of 5" in page.text and "Snabb hjälp" in page.text
+
+
+def test_the_console_speaks_the_packs_language_with_a_switcher(parcel: TestClient) -> None:
+    add_staff(parcel, "anna", "advisor")
+    login(parcel, "anna")
+    default = parcel.get("/console")
+    assert default.headers["content-language"] == "sv"
+    assert "Rådgivarkonsol" in default.text and 'href="/console?lang=en"' in default.text
+    danish = parcel.get("/console?lang=da")
+    assert danish.headers["content-language"] == "da" and "Rådgiverkonsol" in danish.text
+    assert parcel.get("/console").headers["content-language"] == "da", "the choice is remembered"
