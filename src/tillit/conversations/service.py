@@ -525,8 +525,8 @@ def erase_many(session: Session, record_type: str, conversation_ids: Sequence[st
         return {}
     if record_type == CONVERSATION:
         counts = repository.delete_conversations(session, ids)
-        for kind in (CONVERSATION, CONVERSATION_IP, HANDOFF_CONTACT, FEEDBACK):
-            retention_service.forget_records(session, record_type=kind, record_ids=ids)
+        kinds = (CONVERSATION, CONVERSATION_IP, HANDOFF_CONTACT, FEEDBACK)
+        retention_service.forget_records(session, record_type=kinds, record_ids=ids)
         return counts
     if record_type not in (CONVERSATION_IP, HANDOFF_CONTACT, FEEDBACK):
         raise ValueError(f"'{record_type}' is not a conversation record kind")

@@ -316,6 +316,8 @@ def records_held_for_subject(
     ]
 
 
-def forget_records(session: Session, *, record_type: str, record_ids: Iterable[str]) -> int:
-    """`forget_record` for many records of one kind at once (the retention sweeper's batches)."""
-    return repository.delete_holds_of_records(session, record_type, list(record_ids))
+def forget_records(session: Session, *, record_type: str | Collection[str], record_ids: Iterable[str]) -> int:
+    """`forget_record` for many records of one kind (or of several kinds sharing ids) at once: the
+    retention sweeper's batches."""
+    kinds = [record_type] if isinstance(record_type, str) else list(record_type)
+    return repository.delete_holds_of_records(session, kinds, list(record_ids))

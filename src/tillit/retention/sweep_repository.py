@@ -15,7 +15,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from tillit.retention.models import Hold
-from tillit.retention.repository import outlived_clause
+from tillit.retention.repository import ids_in, outlived_clause
 from tillit.retention.sweep_models import DeletionProof, LegalHold
 
 
@@ -49,13 +49,23 @@ def count_expired(session: Session, now: datetime) -> int:
     return int(session.scalar(stmt) or 0)
 
 
-def holds_of_records(session: Session, record_type: str, record_ids: Sequence[str]) -> Sequence[Hold]:
-    """Every hold of these records of one kind (one IN query over the record index)."""
+class HoldRow(NamedTuple):
+    record_id: str
+    subject_id: str | None
+    purpose: str
+    rule_index: int
+    action: str
+    expires_at: datetime | None
+
+
+def holds_of_records(session: Session, record_type: str, record_ids: Sequence[str]) -> list[HoldRow]:
+    """Every hold of these records of one kind, as plain rows (one query over the record index)."""
     if not record_ids:
         return []
-    return session.scalars(
-        select(Hold).where(Hold.record_type == record_type, Hold.record_id.in_(list(record_ids)))
-    ).all()
+    stmt = select(
+        Hold.record_id, Hold.subject_id, Hold.purpose, Hold.rule_index, Hold.action, Hold.expires_at
+    ).where(Hold.record_type == record_type, ids_in(session, Hold.record_id, record_ids))
+    return [HoldRow(*row) for row in session.execute(stmt)]
 
 
 def last_holds_between(session: Session, start: datetime, end: datetime) -> Iterator[tuple[str, datetime]]:
