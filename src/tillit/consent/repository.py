@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, insert, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, delete, exists, func, insert, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from tillit.consent import rules
@@ -214,3 +214,29 @@ def audience_select(
 
 def allowed_clause(reason: ColumnElement[str]) -> ColumnElement[bool]:
     return or_(*(reason == literal(r) for r in sorted(rules.ALLOWED_REASONS)))
+
+
+def erase_states(session: Session, state_ids: Sequence[str]) -> dict[str, int]:
+    """Delete projection rows and the events that made them (retention's sweep of expired consent
+    records). An event for all channels goes with the `*` row, a channel's own events with its row."""
+    rows = session.scalars(select(ConsentState).where(ConsentState.id.in_(state_ids))).all()
+    events = 0
+    for row in rows:
+        channel_clause = (
+            ConsentEvent.channel.is_(None)
+            if row.channel == ALL_CHANNELS
+            else ConsentEvent.channel == row.channel
+        )
+        scope_clause = ConsentEvent.scope.is_(None) if row.scope == "" else ConsentEvent.scope == row.scope
+        result = session.execute(
+            delete(ConsentEvent).where(
+                holder_clause(ConsentEvent, row.subject_id, row.visitor_id),
+                ConsentEvent.purpose == row.purpose,
+                channel_clause,
+                scope_clause,
+            )
+        )
+        events += int(getattr(result, "rowcount", 0) or 0)
+        session.delete(row)
+    session.flush()
+    return {"consent_state": len(rows), "consent_event": events}

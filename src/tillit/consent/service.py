@@ -11,6 +11,7 @@ repository changes or deletes one (retention deletes consent records whose last 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -44,6 +45,7 @@ __all__ = [
     "audience_select",
     "cookie_categories",
     "cookie_choice",
+    "erase_records",
     "excluded_purposes",
     "get_event",
     "history",
@@ -316,6 +318,18 @@ def cookie_choice(session: Session, policy: Policy, visitor_id: str) -> dict[str
     if not found:
         return None
     return {c.id: found.get(c.id, False) for c in categories}
+
+
+def erase_records(session: Session, record_ids: Sequence[str]) -> dict[str, int]:
+    """Delete expired consent records (projection rows with their events) and forget their holds.
+
+    For the retention sweeper, once no purpose holds these `consent_record`s any more; rows deleted per
+    table, for the proof of deletion. The caller checks the records are really expired.
+    """
+    counts = repository.erase_states(session, record_ids)
+    for record_id in record_ids:
+        retention_service.forget_record(session, record_type=CONSENT_RECORD, record_id=record_id)
+    return counts
 
 
 def _one_holder(subject_id: str | None, visitor_id: str | None) -> None:

@@ -140,6 +140,21 @@ def _telecom_scenario(rt: Runtime, clock: FixedClock) -> None:
     with rt.uow.begin() as session, pytest.raises(PurposeNotAllowedError, match="withdrawn"):
         service.mark_used(session, TELECOM, used, "marketing", "sms", clock=clock)
 
+    clock.set(T0 + relativedelta(years=2, days=1))  # the unused consent's record has expired, not the other
+    with rt.uow.begin() as session:
+        expired = [
+            r.record_id
+            for r in retention_service.expired_records(session, clock)
+            if r.record_type == "consent_record"
+        ]
+        assert expired == [unused_record]
+        assert service.erase_records(session, expired) == {"consent_state": 1, "consent_event": 2}
+    with rt.uow.read() as session:
+        assert service.history(session, subject_id=unused) == []
+        assert service.states(session, subject_id=unused) == []
+        assert len(service.history(session, subject_id=used)) == 2
+        assert retention_service.holds_for(session, "consent_record", unused_record) == []
+
 
 def test_mark_used_refuses_a_consent_that_is_not_granted(runtime: Runtime, record: Record) -> None:
     alice = new_subject(runtime)
