@@ -263,3 +263,33 @@ def test_chat_fits_a_phone_and_works_with_the_keyboard_alone(
         page.screenshot(path=str(artifacts / "parcel-chat-phone-390.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_the_embed_script_opens_the_chat_in_an_iframe(
+    browser: Browser, server: Server, artifacts: Path
+) -> None:
+    """A company page (another origin: here a `data:`-less blank page) includes the script and gets a
+    button that opens /chat?embed=1 from tillit's own origin; Escape closes it again."""
+    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    try:
+        page = context.new_page()
+        page.set_content(
+            "<!doctype html><html lang='da'><head><title>Nordpost</title></head><body><h1>Nordpost</h1>"
+            f"<script src='{server.url}/static/tillit-chat-embed.js' data-label='Chat med os'></script>"
+            "</body></html>"
+        )
+        button = page.get_by_role("button", name="Chat med os")
+        expect(button).to_have_attribute("aria-expanded", "false")
+        button.focus()
+        page.keyboard.press("Enter")
+        expect(button).to_have_attribute("aria-expanded", "true")
+        frame = page.frame_locator("#tillit-chat-frame")
+        expect(frame.locator("h1")).to_contain_text("Chat med Nordpost")
+        expect(frame.locator("#chat-input")).to_be_visible()
+        src = page.get_attribute("#tillit-chat-frame", "src") or ""
+        assert src.startswith(server.url) and "embed=1" in src and "lang=da" in src
+        page.screenshot(path=str(artifacts / "parcel-chat-embedded.png"))
+        page.keyboard.press("Escape")
+        expect(page.locator("#tillit-chat-frame")).to_be_hidden()
+    finally:
+        context.close()

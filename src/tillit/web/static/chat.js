@@ -345,6 +345,13 @@
     input.focus();
   });
 
+  // Embedded in a company's page: Escape asks the page to close the chat (see tillit-chat-embed.js).
+  if (window.parent !== window) {
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") window.parent.postMessage({ type: "tillit-chat-close" }, "*");
+    });
+  }
+
   // Continue a conversation from this tab (a reload, or the language switch).
   var stored = sessionStorage.getItem(STORE);
   setStatus("bot", null);

@@ -48,12 +48,18 @@
     button.setAttribute("aria-expanded", String(open));
     if (open) frame.focus();
   });
+  function close() {
+    if (!frame || frame.hidden) return;
+    frame.hidden = true;
+    button.setAttribute("aria-expanded", "false");
+    button.focus();
+  }
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape" && frame && !frame.hidden) {
-      frame.hidden = true;
-      button.setAttribute("aria-expanded", "false");
-      button.focus();
-    }
+    if (event.key === "Escape") close();
+  });
+  // Escape pressed inside the chat: the widget asks its parent to close it (only tillit's origin may).
+  window.addEventListener("message", function (event) {
+    if (event.origin === origin && event.data && event.data.type === "tillit-chat-close") close();
   });
 
   function mount() {
