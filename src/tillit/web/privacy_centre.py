@@ -35,7 +35,7 @@ from tillit.consent import rules as consent_rules
 from tillit.consent import service as consent_service
 from tillit.consent.schemas import Action, ConsentEventCreate, ConsentEventRead, ConsentStateRead
 from tillit.core.errors import NotFoundError, PermissionDeniedError
-from tillit.policy.i18n import N_, Wording
+from tillit.policy.i18n import N_, Wording, capitalise
 from tillit.policy.schema import Policy
 from tillit.subjects import service as subjects_service
 from tillit.web import router as pages
@@ -101,7 +101,7 @@ def _centre_view(policy: Policy, lang: str, states: list[ConsentStateRead]) -> d
                     {
                         "key": channel or ALL,
                         "channel": channel or "",
-                        "label": wording.channel(channel) if channel else base["name"],
+                        "label": capitalise(wording.channel(channel)) if channel else base["name"],
                         "state": found if found in ("opted_out", "objected") else "none",
                     }
                 )

@@ -205,7 +205,7 @@ def test_receipt_has_the_kantara_fields(client: TestClient) -> None:
         "thirdPartyDisclosure",
         "thirdPartyName",
     }
-    assert purpose["purpose"].startswith("Personlig tilpasset") or purpose["purpose"]
+    assert purpose["purpose"].startswith("Personlig tilpasset markedsføring: ")
     assert purpose["consentType"] == "EXPLICIT" and "consent" in purpose["purposeCategory"]
     assert receipt["tillit:event"]["action"] == "grant"
 
