@@ -134,7 +134,7 @@
     if (conv) return Promise.resolve(conv);
     return api("POST", "", { language: config.language }).then(function (result) {
       if (!result.ok) throw errorOf(result);
-      conv = { id: result.data.id, token: result.data.access_token };
+      conv = { id: result.data.id, token: result.data.access_token, authenticated: result.data.authenticated };
       save();
       setStatus(result.data.status, null);
       poll();
@@ -355,6 +355,8 @@
   // Continue a conversation from this tab (a reload, or the language switch).
   var stored = sessionStorage.getItem(STORE);
   setStatus("bot", null);
+  // A chat begun before logging in stays anonymous; after login a new one starts, linked to the customer.
+  if (stored && config.loggedIn && !JSON.parse(stored).authenticated) stored = null;
   if (stored) {
     conv = JSON.parse(stored);
     api("GET", "/" + conv.id + "/messages?after=0").then(function (result) {
