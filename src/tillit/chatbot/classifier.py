@@ -20,8 +20,10 @@ import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from scipy import sparse  # type: ignore[import-untyped]
 from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
 from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 from sklearn.model_selection import StratifiedKFold  # type: ignore[import-untyped]
@@ -155,8 +157,7 @@ class LanguageDetector:
     def detect(self, text: str) -> tuple[str, float]:
         if self._model is None:
             return self.languages[0], 1.0
-        with threadpool_limits(1):
-            probs = self._model.predict_proba([text])[0]
+        probs = _proba(self._model, [text])[0]
         classes = list(self._model.classes_)
         tokens = rules.words(text)
         scores = []
@@ -199,6 +200,14 @@ def _intent_pipeline(c: float) -> Pipeline:
             ),
         ]
     )
+
+
+def _proba(pipeline: Pipeline, texts: list[str]) -> Any:
+    """`pipeline.predict_proba` without the per-call machinery (joblib dispatch of the feature union,
+    thread-pool inspection), which cost 10-25 ms for one short message; the arithmetic is the same."""
+    union: FeatureUnion = pipeline.named_steps["features"]
+    features = sparse.hstack([step.transform(texts) for _, step in union.transformer_list], format="csr")
+    return pipeline.named_steps["model"].predict_proba(features)
 
 
 @dataclass(frozen=True)
@@ -250,8 +259,7 @@ class IntentClassifier:
 
     def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
         result = []
-        with threadpool_limits(1):
-            rows = self._model.predict_proba(list(texts))
+        rows = _proba(self._model, list(texts))
         for row in rows:
             order = np.argsort(row)[::-1]
             ranking = tuple((self.topics[i], float(row[i])) for i in order)
