@@ -20,11 +20,12 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from tillit.audit import service as audit_service
 from tillit.auth.schemas import Principal
@@ -78,7 +79,7 @@ def _body_size_limit(request: Request) -> None:
 # --- helpers -------------------------------------------------------------------------------------------
 
 
-def _state(session: Any, conversation: ConversationRead) -> tuple[str, QueueOut | None]:
+def _state(session: Session, conversation: ConversationRead) -> tuple[str, QueueOut | None]:
     queue = service.queue_entry(session, conversation.id) if conversation.status == "queued" else None
     return conversation.status, QueueOut.of(queue)
 
@@ -92,7 +93,7 @@ def build_router(customer: Callable[..., Principal | None]) -> APIRouter:
     who_is = Depends(customer)
 
     def access(
-        session: Any, conversation_id: str, token: str | None, who: Principal | None
+        session: Session, conversation_id: str, token: str | None, who: Principal | None
     ) -> ConversationRead:
         return service.get_for_customer(
             session, conversation_id, access_token=token or None, subject_id=who.id if who else None
