@@ -29,6 +29,7 @@ def _register() -> None:
     from tillit.pii.cli import app as pii_app
     from tillit.policy.cli import app as policy_app
     from tillit.retention.cli import app as retention_app
+    from tillit.retention.cli import worker
 
     app.add_typer(ops_cli.db_app, name="db")
     app.add_typer(policy_app, name="policy")
@@ -36,6 +37,7 @@ def _register() -> None:
     app.add_typer(pii_app, name="pii")
     app.add_typer(staff_app, name="staff")
     app.add_typer(retention_app, name="retention")
+    app.command("worker")(worker)
     app.add_typer(bot_app, name="bot")
     ops_cli.register(app)
 

@@ -90,11 +90,21 @@ def register(app: typer.Typer) -> None:
         host: str | None = typer.Option(None, help="Interface to bind (default from TILLIT_HOST)"),
         port: int | None = typer.Option(None, help="Port (default from TILLIT_PORT)"),
         workers: int = typer.Option(1, min=1, help="Server processes"),
+        sweep_every: int = typer.Option(
+            3600,
+            min=0,
+            help="Embedded mode: run the retention sweep every N seconds (0: leave it to a worker)",
+        ),
     ) -> None:
         """Serve the web app and API."""
         import uvicorn
 
         settings = load_settings()
+        if sweep_every:
+            from tillit.retention.jobs import start_embedded
+            from tillit.runtime import build_runtime
+
+            start_embedded(build_runtime(settings), sweep_every)
         uvicorn.run(
             "tillit.asgi:app",
             host=host or settings.host,

@@ -307,3 +307,16 @@ def _day_range(first: str, last: str) -> tuple[datetime, datetime]:
         datetime.combine(start, time.min, tzinfo=UTC),
         datetime.combine(end, time.min, tzinfo=UTC) + timedelta(days=1),
     )
+
+
+def worker(
+    every: int = typer.Option(3600, min=1, help="Seconds between sweeps (the first one runs at once)."),
+) -> None:
+    """Run background jobs (the retention sweep) on a schedule until stopped: the production worker."""
+    import logging
+
+    from tillit.retention import jobs
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    err.print(f"tillit worker: retention sweep every {every} s (Ctrl-C to stop)")
+    jobs.run_worker(build_runtime(), every)
