@@ -39,6 +39,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     from tillit.web.console import router as console_router
 
     app.include_router(console_router)
+    from tillit.web.console_retention import router as retention_console_router
+
+    app.include_router(retention_console_router)
     _include_chat(app)
     _include_consent(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
