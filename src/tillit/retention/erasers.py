@@ -1,12 +1,13 @@
 """How the sweeper removes one kind of record: through the domain that owns it, never its tables.
 
-tillit's conversation kinds go through `conversations.service.erase_many`; dataset rows through the
+tillit's conversation kinds go through `conversations.service.erase_many`, consent records through
+`consent.service.erase_records` (with their ledger events); dataset rows through the
 datasets connector (`delete_by_keys`, `anonymise_rows`, both audited). Each eraser also forgets the
 records' holds, in the caller's transaction, and returns rows per table for the proof of deletion.
 
 Anonymising a conversation is not offered by any pack and has no meaning short of deleting its text, so a
 rule that asks for it on a tillit kind deletes: deleting keeps every promise anonymising makes. Kinds
-with no eraser yet (subjects, consent records, rights requests and matching exports belong to domains
+with no eraser yet (subjects, rights requests and matching exports belong to domains
 that erase them on their own terms) are reported as skipped and keep their holds, so nothing is lost
 silently: the sweep summary and the forecast show them.
 """
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from tillit.audit.schemas import Actor
+from tillit.consent import service as consent_service
 from tillit.conversations import service as conversations_service
 from tillit.core.clock import Clock
 from tillit.core.errors import ValidationFailedError
@@ -60,6 +62,8 @@ def erase(
     """Delete or anonymise these records of one kind and forget their holds; rows per table."""
     if record_type in CONVERSATION_KINDS:
         return conversations_service.erase_many(session, record_type, record_ids)
+    if record_type == "consent_record":
+        return consent_service.erase_records(session, record_ids)
     dataset = next((d for d in policy.datasets if d.id == record_type), None)
     if dataset is None:
         raise CannotEraseError("no eraser for this kind")

@@ -207,3 +207,43 @@ def test_dry_run_through_cli_changes_nothing(tmp_path: Path, dry_run: bool) -> N
 def _utc(value: object) -> datetime:
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def test_telecom_consent_record_swept_two_years_after_last_use(tmp_path: Path) -> None:
+    from tillit.consent import service as consent_service
+    from tillit.consent.schemas import ConsentEventCreate
+
+    rt, url = runtime_for(tmp_path, "telecom")
+    clock = FixedClock(T0)
+
+    def record(subject: str, action: str) -> str:
+        data = ConsentEventCreate(
+            subject_id=subject,
+            purpose="marketing",
+            action=action,  # type: ignore[arg-type]
+            source="app",
+            actor_type="customer",
+            actor_id=subject,
+        )
+        with rt.uow.begin() as session:
+            return consent_service.record_event(session, rt.policy, data, clock=clock).states[0].id
+
+    used, unused = customer(rt), customer(rt)
+    record(used, "grant")
+    record(unused, "grant")
+    clock.set(T0 + relativedelta(months=12))
+    with rt.uow.begin() as session:
+        consent_service.mark_used(session, rt.policy, used, "marketing", "sms", clock=clock)
+    clock.set(T0 + relativedelta(months=18))
+    record(used, "withdraw")
+    record(unused, "withdraw")
+
+    out = sweep_at(url, "telecom", T0 + relativedelta(years=2, days=1))
+    assert "consent_record" in out
+    with rt.uow.read() as session:
+        assert consent_service.states(session, subject_id=unused) == []
+        assert consent_service.states(session, subject_id=used) != []
+    sweep_at(url, "telecom", T0 + relativedelta(years=3, days=1))
+    with rt.uow.read() as session:
+        assert consent_service.states(session, subject_id=used) == []
+    rt.close()
