@@ -120,7 +120,7 @@ def _state(path: Path) -> dict[str, object]:
             r[0] for r in db.execute("select conversation_id from conversation_message")
         )
         holds = sorted(db.execute("select record_id, purpose, expires_at from retention_hold"))
-        proofs = Counter()
+        proofs: Counter[tuple[str, str]] = Counter()
         rows: Counter[str] = Counter()
         for purpose, action, records, tables in db.execute(
             "select purpose, action, records, table_counts from retention_proof"

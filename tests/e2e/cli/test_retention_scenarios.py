@@ -220,7 +220,7 @@ def test_telecom_consent_record_swept_two_years_after_last_use(tmp_path: Path) -
         data = ConsentEventCreate(
             subject_id=subject,
             purpose="marketing",
-            action=action,  # type: ignore[arg-type]
+            action=action,
             source="app",
             actor_type="customer",
             actor_id=subject,
