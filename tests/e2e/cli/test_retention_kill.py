@@ -13,14 +13,16 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
-from tests.conftest import TEST_SECRET
+from tests.conftest import PG_ADMIN_URL, TEST_SECRET, create_pg_database, drop_pg_database
 from tillit.db import migrate
 from tillit.db.base import Base
 from tillit.db.models_registry import import_all_models
@@ -97,8 +99,9 @@ def _fill(url: str) -> None:
         conn.execute(tables["conversation_conversation"].insert(), conversations)
         conn.execute(tables["conversation_message"].insert(), messages)
         conn.execute(tables["retention_hold"].insert(), holds)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
 
 
@@ -113,20 +116,25 @@ def _sweep(url: str) -> subprocess.Popen[str]:
     )
 
 
-def _state(path: Path) -> dict[str, object]:
-    with sqlite3.connect(path) as db:
-        conversations = sorted(r[0] for r in db.execute("select id from conversation_conversation"))
+def _state(url: str) -> dict[str, object]:
+    engine = create_engine(url)
+    with engine.connect() as db:
+        conversations = sorted(r[0] for r in db.execute(text("select id from conversation_conversation")))
         per_conversation = Counter(
-            r[0] for r in db.execute("select conversation_id from conversation_message")
+            r[0] for r in db.execute(text("select conversation_id from conversation_message"))
         )
-        holds = sorted(db.execute("select record_id, purpose, expires_at from retention_hold"))
+        holds = sorted(
+            (r[0], r[1], str(r[2]))
+            for r in db.execute(text("select record_id, purpose, expires_at from retention_hold"))
+        )
         proofs: Counter[tuple[str, str]] = Counter()
         rows: Counter[str] = Counter()
         for purpose, action, records, tables in db.execute(
-            "select purpose, action, records, table_counts from retention_proof"
+            text("select purpose, action, records, table_counts from retention_proof")
         ):
             proofs[(purpose, action)] += records
-            rows.update(json.loads(tables))
+            rows.update(json.loads(tables) if isinstance(tables, str) else tables)
+    engine.dispose()
     return {
         "conversations": conversations,
         "messages": dict(per_conversation),
@@ -136,36 +144,74 @@ def _state(path: Path) -> dict[str, object]:
     }
 
 
-@pytest.mark.slow
-def test_sigkill_mid_sweep_then_rerun_equals_uninterrupted(tmp_path: Path) -> None:
-    killed_path, clean_path = tmp_path / "killed.sqlite3", tmp_path / "clean.sqlite3"
-    migrate.upgrade(f"sqlite:///{killed_path}")
-    _fill(f"sqlite:///{killed_path}")
-    shutil.copyfile(killed_path, clean_path)
+def _databases(backend: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """(killed, clean): two identical databases with the data, on the backend."""
+    if backend == "sqlite":
+        killed, clean = tmp_path / "killed.sqlite3", tmp_path / "clean.sqlite3"
+        migrate.upgrade(f"sqlite:///{killed}")
+        _fill(f"sqlite:///{killed}")
+        shutil.copyfile(killed, clean)
+        yield f"sqlite:///{killed}", f"sqlite:///{clean}"
+        return
+    killed_url = create_pg_database("tillit_kill")
+    clean_url = ""
+    try:
+        migrate.upgrade(killed_url)
+        _fill(killed_url)
+        name = make_url(killed_url).database or ""
+        clean_url = make_url(killed_url).set(database=f"{name}_c").render_as_string(hide_password=False)
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}_c" TEMPLATE "{name}"'))
+        admin.dispose()
+        yield killed_url, clean_url
+    finally:
+        drop_pg_database(killed_url)
+        if clean_url:
+            drop_pg_database(clean_url)
 
-    process = _sweep(f"sqlite:///{killed_path}")
+
+def _proof_count(url: str) -> int:
+    if url.startswith("sqlite"):
+        with sqlite3.connect(make_url(url).database or "", timeout=5) as db:
+            return int(db.execute("select count(*) from retention_proof").fetchone()[0])
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        value = int(conn.execute(text("select count(*) from retention_proof")).scalar_one())
+    engine.dispose()
+    return value
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_sigkill_mid_sweep_then_rerun_equals_uninterrupted(backend: str, tmp_path: Path) -> None:
+    for killed_url, clean_url in _databases(backend, tmp_path):
+        _kill_and_compare(killed_url, clean_url)
+
+
+def _kill_and_compare(killed_url: str, clean_url: str) -> None:
+    process = _sweep(killed_url)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
-        with sqlite3.connect(killed_path, timeout=5) as db:
-            if db.execute("select count(*) from retention_proof").fetchone()[0] >= 5:
-                break
+        if _proof_count(killed_url) >= 5:
+            break
         time.sleep(0.02)
     assert process.poll() is None, "the sweep finished before it could be killed; make the data larger"
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
 
-    interrupted = _state(killed_path)
+    interrupted = _state(killed_url)
     swept = EXPIRED + LIVE - len(interrupted["conversations"])  # type: ignore[arg-type]
     assert 0 < swept < EXPIRED, "the kill must land mid-way"
     assert set(interrupted["messages"].values()) == {MESSAGES}  # type: ignore[attr-defined]
     assert sum(interrupted["proofs"].values()) == swept  # type: ignore[attr-defined]
 
-    for path in (killed_path, clean_path):
-        rerun = _sweep(f"sqlite:///{path}")
+    for url in (killed_url, clean_url):
+        rerun = _sweep(url)
         _out, err = rerun.communicate(timeout=300)
         assert rerun.returncode == 0, err
-    resumed, clean = _state(killed_path), _state(clean_path)
+    resumed, clean = _state(killed_url), _state(clean_url)
     assert resumed == clean
     assert len(clean["conversations"]) == LIVE  # type: ignore[arg-type]
     assert clean["proofs"] == {("chatbot_improvement", "delete"): EXPIRED}
