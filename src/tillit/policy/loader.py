@@ -79,7 +79,11 @@ class PolicyDocument:
         """A human prefix such as `purpose 'chat_archive'` for a path inside a named list item."""
         if len(path) >= 2 and isinstance(path[1], int) and isinstance(path[0], str):
             section = self.data.get(path[0]) if isinstance(self.data, dict) else None
-            if isinstance(section, list) and 0 <= path[1] < len(section) and isinstance(section[path[1]], dict):
+            if (
+                isinstance(section, list)
+                and 0 <= path[1] < len(section)
+                and isinstance(section[path[1]], dict)
+            ):
                 item = section[path[1]]
                 name = item.get("id") or item.get("key") or item.get("date")
                 noun = _SECTION_NOUNS.get(path[0], path[0])
@@ -156,7 +160,9 @@ def schema_problems(error: ValidationError) -> list[Problem]:
     """Turn pydantic's errors into problems located by path, with messages a policy author understands."""
     problems: list[Problem] = []
     for item in error.errors():
-        loc = tuple(part for part in item["loc"] if not (isinstance(part, str) and part.startswith("function-")))
+        loc = tuple(
+            part for part in item["loc"] if not (isinstance(part, str) and part.startswith("function-"))
+        )
         kind = item["type"]
         if kind == "extra_forbidden":
             message = f"unknown key '{loc[-1]}'"
@@ -174,7 +180,9 @@ def schema_problems(error: ValidationError) -> list[Problem]:
 
 
 def _dotted(loc: PathKey) -> str:
-    named = [str(p) for p in loc[2:] if isinstance(p, str)] if len(loc) > 2 and isinstance(loc[1], int) else []
+    named = (
+        [str(p) for p in loc[2:] if isinstance(p, str)] if len(loc) > 2 and isinstance(loc[1], int) else []
+    )
     if not named:
         named = [str(p) for p in loc if isinstance(p, str)]
     return ".".join(named) or "value"
