@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     llm_url: str | None = Field(default=None, description="OpenAI-compatible endpoint for generated answers")
     llm_model: str | None = None
     llm_timeout_s: float = 5.0
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "tillit@example.com"
 
     @model_validator(mode="after")
     def _defaults_and_secrets(self) -> Settings:
