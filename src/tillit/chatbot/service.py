@@ -27,10 +27,6 @@ from tillit.core.ids import new_id
 from tillit.pii import MaskStyle, find, mask
 from tillit.policy.schema import Policy, Purpose
 
-ADVISOR_NEEDS_LOGIN = frozenset({"bank"})
-"""Packs whose notice offers advisor chat only to logged-in customers (the bank: "I innlogget chat kan
-du be om å snakke med en rådgiver")."""
-
 HANDOFF_ACTIONS = frozenset({"handoff", "human"})
 """A topic whose action is one of these puts the conversation in the advisors' queue."""
 
@@ -111,7 +107,9 @@ def answer(
     assert entry is not None
     action = HUMAN if topic == HUMAN or entry.action in HANDOFF_ACTIONS else entry.action
     if action == HUMAN:
-        if pack in ADVISOR_NEEDS_LOGIN and context.subject_id is None:
+        # The policy says whether advisor chat is offered only to logged-in customers (the bank's notice:
+        # "I innlogget chat kan du be om å snakke med en rådgiver"), so a custom policy decides, not the pack.
+        if policy.chat.advisor_requires_login and context.subject_id is None:
             outcome = actions.login_needed(HUMAN, language)
             return BotReply(
                 topic=topic,

@@ -96,6 +96,35 @@ def test_bank_advisor_chat_and_card_actions_need_login() -> None:
     assert "logge inn" in card.text
 
 
+def test_advisor_login_follows_the_policy_not_the_pack_name() -> None:
+    """`chat.advisor_requires_login` decides: a bank policy without it hands off at once, and a parcel
+    policy with it asks an anonymous customer to log in first."""
+    bank = load_pack("bank").policy
+    open_bank = bank.model_copy(
+        update={"chat": bank.chat.model_copy(update={"advisor_requires_login": False})}
+    )
+    context = BotContext(language="nb")
+    reply = service.answer(
+        open_bank, "bank", "jeg vil snakke med en rådgiver", context, kb_dir=SMALL / "bank"
+    )
+    assert reply.topic == "human" and reply.handoff and not reply.login_required
+
+    parcel = load_pack("parcel").policy
+    strict = parcel.model_copy(
+        update={"chat": parcel.chat.model_copy(update={"advisor_requires_login": True})}
+    )
+    english = BotContext(language="en")
+    reply = service.answer(
+        strict, "parcel", "I want to talk to a real person", english, kb_dir=SMALL / "parcel"
+    )
+    assert reply.topic == "human" and not reply.handoff and reply.login_required
+    logged_in = BotContext(language="en", subject_id="subject-1")
+    reply = service.answer(
+        strict, "parcel", "I want to talk to a real person", logged_in, kb_dir=SMALL / "parcel"
+    )
+    assert reply.handoff and not reply.login_required
+
+
 def test_a_bare_shipment_number_is_a_tracking_request() -> None:
     reply = _ask("parcel", "CP123456785NO", language="sv")
     assert reply.topic == "track" and reply.language == "sv"
