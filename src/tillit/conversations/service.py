@@ -14,6 +14,7 @@ from collections.abc import Collection, Sequence
 from sqlalchemy.orm import Session
 
 from tillit.audit import service as audit_service
+from tillit.consent import service as consent_service
 from tillit.conversations import repository, rules
 from tillit.conversations.models import Conversation, ConversationIp, Feedback, HandoffContact, Message
 from tillit.conversations.schemas import (
@@ -450,7 +451,14 @@ def refresh_holds(
     *,
     excluded_purposes: Collection[str] = (),
 ) -> None:
-    """Recompute the holds of the conversation and of each record hanging off it from current facts."""
+    """Recompute the holds of the conversation and of each record hanging off it from current facts.
+
+    A logged-in customer's objections and withdrawn consents (`consent.service.excluded_purposes`) are
+    excluded on every recompute, not only at start: a purpose the customer objected to must get no hold
+    on a conversation started after the objection, however its facts change later."""
+    if conversation.subject_id is not None:
+        objected = consent_service.excluded_purposes(session, policy, conversation.subject_id)
+        excluded_purposes = objected.union(excluded_purposes)
     facts = rules.retention_facts(
         channel=conversation.channel,
         authenticated=conversation.authenticated,

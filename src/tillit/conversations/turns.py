@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from tillit.consent import service as consent_service
 from tillit.conversations import service
 from tillit.conversations.schemas import ConversationRead, MessageRead, QueueEntry
 from tillit.core.clock import Clock
@@ -217,6 +218,14 @@ class ChatbotPort:
         from tillit.chatbot.schemas import BotReply
 
         if isinstance(answer.raw, BotReply):
+            policy = self._runtime.policy
+            # A logged-in customer who objected to chatbot improvement (or statistics) is never sampled
+            # nor counted for it; an anonymous customer cannot have objected.
+            objections = (
+                consent_service.excluded_purposes(session, policy, context.subject_id)
+                if context.subject_id is not None
+                else set()
+            )
             chatbot_service.record_turn(
-                session, self._runtime.policy, answer.raw, text, self._runtime.clock, self._rng
+                session, policy, answer.raw, text, self._runtime.clock, self._rng, objections=objections
             )
