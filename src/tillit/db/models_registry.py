@@ -17,6 +17,10 @@ MODEL_MODULES: tuple[str, ...] = (
     "tillit.conversations.models",
     "tillit.chatbot.models",
     "tillit.consent.models",
+    "tillit.rights.models",
+    "tillit.marketing.analytics_models",
+    "tillit.rights.intake_models",
+    "tillit.disclosure.models",
 )
 
 
