@@ -47,6 +47,14 @@ from tillit.policy.schema import Policy
 from tillit.rights.intake_models import RightsWebhookDelivery
 
 EVENTS = frozenset({"rectification", "erasure"})
+KIND_CATEGORIES = {
+    "email": "user.contact.email",
+    "phone": "user.contact.phone_number",
+    "name": "user.name",
+    "customer_number": "user.unique_id.customer_number",
+    "national_id": "user.government_id.national_identification_number",
+}
+"""The data category of each rectifiable identity kind (`RequestCreate.details["kind"]`)."""
 MAX_ATTEMPTS = 6
 BASE_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(hours=6)
@@ -113,7 +121,9 @@ def holds_category(held: frozenset[str], category: str | None) -> bool:
 
 
 def field_category(policy: Policy, name: str) -> str | None:
-    """The data category of a field name as the datasets declare it (first declaration wins)."""
+    """The data category of a field name: an identity kind, else as the datasets declare it."""
+    if name in KIND_CATEGORIES:
+        return KIND_CATEGORIES[name]
     for dataset in policy.datasets:
         if name in dataset.fields:
             return dataset.fields[name]
@@ -124,9 +134,11 @@ def minimal_body(policy: Policy, recipient_id: str, event: str, payload: Mapping
     """The body for one recipient, built from the execution's payload by keeping only what is needed.
 
     Accepted payload keys: `request_id`, `subject_id`, `changes` (rectification: a mapping field -> new
-    value, or a list of `{"field", "value", "category"?}`), `record_types` or `datasets` (erasure).
-    Anything else in the payload is dropped on purpose.
+    value, or a list of `{"field", "value", "category"?}`), or the request's own details `kind` + `value`
+    (+ `category`), `record_types` or `datasets` (erasure). Anything else is dropped on purpose.
+    `event` may carry the `rights.` prefix the execution uses.
     """
+    event = event.removeprefix("rights.")
     body: dict[str, Any] = {
         "schema": SCHEMA,
         "event": event,
@@ -137,7 +149,12 @@ def minimal_body(policy: Policy, recipient_id: str, event: str, payload: Mapping
         held = recipient_categories(policy, recipient_id)
         fields: list[str] = []
         values: dict[str, Any] = {}
-        for name, value, category in _changes(policy, payload.get("changes")):
+        changes = payload.get("changes")
+        if changes is None and payload.get("kind"):
+            changes = [
+                {"field": payload["kind"], "value": payload.get("value"), "category": payload.get("category")}
+            ]
+        for name, value, category in _changes(policy, changes):
             fields.append(name)
             if holds_category(held, category):
                 values[name] = value
@@ -174,6 +191,7 @@ class WebhookNotifier:
 
     def notify(self, recipient_id: str, event: str, payload: dict[str, Any]) -> None:
         recipient = self.policy.recipient(recipient_id)
+        event = event.removeprefix("rights.")
         if event not in EVENTS or recipient is None or not recipient.callback_url:
             return
         now = self.clock.now()

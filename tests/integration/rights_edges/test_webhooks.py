@@ -173,3 +173,14 @@ def test_an_unreachable_processor_is_retried_and_the_outbox_survives_a_restart(
 def test_backoff_doubles_and_is_capped() -> None:
     assert [webhooks.backoff(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
     assert webhooks.backoff(30) == webhooks.MAX_DELAY
+
+
+def test_the_execution_payload_shape_is_minimised_too() -> None:
+    """The execution sends `rights.rectification` with the request's details (`kind`, `value`)."""
+    policy = _policy("http://127.0.0.1:9")
+    payload = {"request_id": "r", "subject_id": "s", "kind": "email", "value": "ny@example.com", "old": "x"}
+    crm = webhooks.minimal_body(policy, "crm_vendor", "rights.rectification", payload)
+    chat = webhooks.minimal_body(policy, "chat_vendor", "rights.rectification", payload)
+    assert crm["fields"] == chat["fields"] == ["email"]
+    assert crm["values"] == {"email": "ny@example.com"} and chat["values"] == {}
+    assert "old" not in json.dumps(crm)
