@@ -155,6 +155,9 @@ def clock() -> FixedClock:
 
 
 def make_settings(database_url: str, pack: str = "bank", **extra: object) -> Settings:
+    """Test settings. The chatbot is not trained at app start-up (a test that chats trains it on its first
+    turn, once per process); pass `chatbot_warmup=True` to test the warm-up itself."""
+    extra.setdefault("chatbot_warmup", False)
     return Settings(
         database_url=database_url,
         secret_key=TEST_SECRET,

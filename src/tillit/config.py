@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     llm_url: str | None = Field(default=None, description="OpenAI-compatible endpoint for generated answers")
     llm_model: str | None = None
     llm_timeout_s: float = 5.0
+    chatbot_warmup: bool = Field(
+        default=True,
+        description="Train the chatbot in a background thread at start-up, so the first customer does not "
+        "wait seconds for it; tests turn it off to stay fast",
+    )
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_username: str | None = None

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -26,6 +29,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         title=f"tillit — {policy.organisation.name}",
         version=__version__,
         description="Customer conversations whose privacy notice is executable.",
+        lifespan=_lifespan(context),
     )
     app.state.context = context
     _install_error_handlers(app)
@@ -51,6 +55,35 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         return {"status": "ok", "pack": policy.pack, "policy_version": policy.version}
 
     return app
+
+
+def _lifespan(context: Runtime) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start-up work that must not delay serving: the chatbot is trained in a background thread
+    (`TILLIT_CHATBOT_WARMUP`, on by default), so the first customer turn does not pay seconds of
+    training, while the server already answers health checks. A turn that arrives during training waits
+    for it (the trained bot is shared and built once), never trains a second copy."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if context.settings.chatbot_warmup:
+            app.state.chatbot_warmup = _warm_up_in_background(context)
+        yield
+
+    return lifespan
+
+
+def _warm_up_in_background(context: Runtime) -> threading.Thread:
+    def train() -> None:
+        try:
+            from tillit.chatbot import service as chatbot_service
+
+            chatbot_service.warm_up(context.policy)
+        except Exception:  # the first turn trains (and reports) instead; start-up must not die for it
+            log.exception("chatbot warm-up failed")
+
+    thread = threading.Thread(target=train, name="chatbot-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def _include_chat(app: FastAPI) -> None:
