@@ -134,3 +134,32 @@ def page_after(session: Session, after: str | None, limit: int) -> Sequence[Conv
     if after is not None:
         query = query.where(Conversation.id > after)
     return session.scalars(query).all()
+
+
+def of_subject(session: Session, subject_id: str) -> Sequence[Conversation]:
+    """Every conversation linked to the subject, oldest first (rights requests)."""
+    return session.scalars(
+        select(Conversation)
+        .where(Conversation.subject_id == subject_id)
+        .order_by(Conversation.created_at, Conversation.id)
+    ).all()
+
+
+def messages_of_subject(session: Session, subject_id: str) -> Sequence[Message]:
+    """Every message of the subject's conversations in one query, by conversation and seq."""
+    ids = select(Conversation.id).where(Conversation.subject_id == subject_id)
+    return session.scalars(
+        select(Message).where(Message.conversation_id.in_(ids)).order_by(Message.conversation_id, Message.seq)
+    ).all()
+
+
+def parts_of_subject(
+    session: Session, subject_id: str
+) -> tuple[Sequence[ConversationIp], Sequence[HandoffContact], Sequence[Feedback]]:
+    """The IP addresses, handoff contacts and feedback of the subject's conversations (one query each)."""
+    ids = select(Conversation.id).where(Conversation.subject_id == subject_id)
+    return (
+        session.scalars(select(ConversationIp).where(ConversationIp.conversation_id.in_(ids))).all(),
+        session.scalars(select(HandoffContact).where(HandoffContact.conversation_id.in_(ids))).all(),
+        session.scalars(select(Feedback).where(Feedback.conversation_id.in_(ids))).all(),
+    )

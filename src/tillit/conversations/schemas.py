@@ -68,3 +68,14 @@ class QueueEntry(BaseModel):
 class FeedbackCreate(BaseModel):
     rating: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=2000)
+
+
+class ConversationExport(BaseModel):
+    """One conversation of a subject with everything hanging off it, decrypted, for a rights request's
+    access or portability package (built by `service.export_for_subject`)."""
+
+    conversation: ConversationRead
+    messages: list[MessageRead]
+    ip_address: str | None = None
+    handoff_contact: HandoffContactCreate | None = None
+    feedback: FeedbackCreate | None = None

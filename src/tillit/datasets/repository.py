@@ -166,3 +166,13 @@ def _chunks(keys: Sequence[Any]) -> Iterable[list[Any]]:
 
 def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def update_by_keys(
+    session: Session, table: Table, key_column: str, keys: Sequence[Any], values: dict[str, Any]
+) -> int:
+    changed = 0
+    for chunk in _chunks(keys):
+        result = session.execute(update(table).where(table.c[key_column].in_(chunk)).values(values))
+        changed += _rowcount(result)
+    return changed

@@ -436,3 +436,44 @@ def _audit_read(
         detail={"rows": rows, "by": "identity", "kinds": _kinds(identities)},
         clock=clock,
     )
+
+
+def update_rows(
+    session: Session,
+    dataset: Dataset,
+    identities: Identities,
+    values: Mapping[str, Any],
+    *,
+    actor: Actor,
+    reason: str,
+    clock: Clock,
+    default_region: str | None = None,
+    subject_id: str | None = None,
+) -> int:
+    """Set personal columns (identity columns or fields) to new values in every row belonging to the
+    identities: a rectification (Art. 16). Returns the number of rows changed; audited with the reason
+    and the column names, never the values. Primary keys and facts cannot be changed here."""
+    _check_reason(reason)
+    if not values:
+        raise ValidationFailedError(f"dataset '{dataset.id}': nothing to update")
+    table = check_dataset(session, dataset)
+    allowed = personal_columns(dataset)
+    for name in values:
+        if name not in allowed:
+            raise ValidationFailedError(
+                f"dataset '{dataset.id}': column '{name}' is not a declared personal column",
+                details={"dataset": dataset.id, "column": name},
+            )
+    rows = _matching(session, table, dataset, identities, _key_and_identity_columns(dataset), default_region)
+    keys = [r[dataset.primary_key] for r in rows]
+    changed = repository.update_by_keys(session, table, dataset.primary_key, keys, dict(values))
+    audit_service.record_as(
+        session,
+        actor,
+        "dataset.update",
+        subject_id=subject_id,
+        record_type=dataset.id,
+        detail={"rows": changed, "reason": reason, "columns": sorted(values), "kinds": _kinds(identities)},
+        clock=clock,
+    )
+    return changed

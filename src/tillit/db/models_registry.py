@@ -21,6 +21,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "tillit.marketing.analytics_models",
     "tillit.rights.intake_models",
     "tillit.disclosure.models",
+    "tillit.marketing.models",
 )
 
 

@@ -92,3 +92,12 @@ class RecordRef(NamedTuple):
 
     record_type: str
     record_id: str
+
+
+class HoldBrief(NamedTuple):
+    """A hold as a rights request's package shows it: which purpose keeps the record, until when, and
+    why it ended if it did (a light tuple: a package may list holds of 100,000 records)."""
+
+    purpose: str
+    expires_at: datetime | None
+    ended_reason: str | None
