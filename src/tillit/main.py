@@ -48,6 +48,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(retention_console_router)
     _include_chat(app)
     _include_consent(app)
+    _include_rights(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/api/health", tags=["operations"])
@@ -105,6 +106,17 @@ def _include_consent(app: FastAPI) -> None:
 
     app.include_router(privacy_centre_router)
     app.include_router(cookies_router)
+
+
+def _include_rights(app: FastAPI) -> None:
+    """Rights intake and the DPO's rights console; the security officer's disclosure register."""
+    from tillit.disclosure.router import build_router as disclosure_api
+    from tillit.web.console_disclosure import api_csrf
+    from tillit.web.console_disclosure import router as disclosure_console
+    from tillit.web.deps import require_permission
+
+    app.include_router(disclosure_console)
+    app.include_router(disclosure_api(runtime_of, require_permission("disclosure.manage"), api_csrf))
 
 
 def _install_error_handlers(app: FastAPI) -> None:
