@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from tillit.audit import service as audit_service
 from tillit.consent import service as consent_service
+from tillit.core.identifiers import SUBJECT_IDENTIFIER_KINDS
 from tillit.conversations import service as conversations_service
 from tillit.datasets import service as datasets_service
 from tillit.retention import service as retention_service
@@ -57,6 +58,46 @@ class Section:
 def dataset_purpose(ctx: Context, dataset_id: str) -> str:
     """The purpose a rights request reads a dataset under: its first declared purpose (see module doc)."""
     return ctx.policy.dataset(dataset_id).purposes[0]
+
+
+def expand_identities(
+    session: Any,
+    policy: Any,
+    identities: dict[str, list[str]],
+    *,
+    actor: Any,
+    clock: Any,
+    subject_id: str | None,
+) -> dict[str, list[str]]:
+    """The subject's identities plus those found in their dataset rows for kinds a subject does not carry
+    itself (a parcel's shipment number in the recipient's shipment row): the tracking events of that
+    shipment are the person's too, and only that number finds them. Repeated until nothing new appears."""
+    result = {k: list(v) for k, v in identities.items()}
+    for _ in range(3):
+        added = False
+        for dataset in policy.datasets:
+            derived = [i for i in dataset.identity if i.kind not in SUBJECT_IDENTIFIER_KINDS]
+            if not derived or not any(result.get(i.kind) for i in dataset.identity):
+                continue
+            rows = datasets_service.select_rows(
+                session,
+                dataset,
+                result,
+                actor=actor,
+                purpose=dataset.purposes[0],
+                clock=clock,
+                default_region=policy.organisation.country,
+                subject_id=subject_id,
+            )
+            for ident in derived:
+                for row in rows:
+                    value = row.get(ident.column)
+                    if value and str(value) not in result.setdefault(ident.kind, []):
+                        result[ident.kind].append(str(value))
+                        added = True
+        if not added:
+            break
+    return result
 
 
 def collect(ctx: Context, *, holds: bool = True, datasets: bool = True) -> list[Section]:

@@ -28,6 +28,7 @@ from tillit.core.errors import ConflictError, NotFoundError, ValidationFailedErr
 from tillit.core.ids import new_id
 from tillit.policy.schema import Policy
 from tillit.rights import execution, package, repository, rules
+from tillit.rights.collect import expand_identities
 from tillit.rights.context import Context
 from tillit.rights.models import RightsRequest
 from tillit.rights.schemas import (
@@ -323,7 +324,14 @@ def _context(
         details = json.loads(
             FieldCipher(secret).decrypt(row.details_enc, context=f"rights_request/details/{row.id}")
         )
-    identities = subjects_service.identities_of(session, row.subject_id, secret=secret)
+    identities = expand_identities(
+        session,
+        policy,
+        subjects_service.identities_of(session, row.subject_id, secret=secret),
+        actor=actor,
+        clock=clock,
+        subject_id=row.subject_id,
+    )
     audit_service.record_as(
         session,
         actor,
