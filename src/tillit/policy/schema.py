@@ -83,6 +83,7 @@ RECORD_KINDS: frozenset[str] = frozenset(
         "consent_record",  # consent ledger events
         "rights_request",  # a data-subject request and its evidence
         "matching_export",  # a hashed contact list sent to an external channel for customer matching
+        "marketing_send",  # one entry of tillit's marketing send log: who got which campaign, response
     }
 )
 """Kinds of records stored in tillit's own tables that a purpose may hold. Dataset ids are kinds too."""
@@ -112,6 +113,7 @@ RECORD_FACTS: dict[str, frozenset[str]] = {
     "consent_record": frozenset({"last_used_at", "withdrawn_at", "state"}),
     "rights_request": frozenset({"completed_at", "kind"}),
     "matching_export": frozenset({"recipient", "matched_at"}),
+    "marketing_send": frozenset({"sent_at", "channel", "campaign_kind"}),
 }
 """Facts (besides COMMON_FACTS) that tillit's own record kinds offer to retention rules."""
 

@@ -17,7 +17,7 @@ identity that already belongs to a subject raises ConflictError; an unknown subj
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from pydantic import ValidationError as PydanticValidationError
@@ -284,3 +284,23 @@ def restricted_subject_ids() -> Select[str]:
     """A SELECT of the ids of subjects whose processing is restricted (Art. 18), for use inside other
     domains' queries: consent decisions and marketing audiences exclude them in SQL, in one statement."""
     return select(Subject.id.label("subject_id")).where(Subject.restricted.is_(True))
+
+
+def subject_ids_where(
+    *, kinds: Collection[str] | None = None, languages: Collection[str] | None = None
+) -> Select[str]:
+    """A SELECT of subject ids by kind and language (None: any), for other domains' queries: a marketing
+    segment is built on it and decided in SQL, in one statement."""
+    stmt = select(Subject.id.label("subject_id"))
+    if kinds:
+        stmt = stmt.where(Subject.kind.in_(sorted(kinds)))
+    if languages:
+        stmt = stmt.where(Subject.language.in_(sorted(languages)))
+    return stmt
+
+
+def subject_ids_with_identifier(kind: str) -> Select[str]:
+    """A SELECT of the ids of subjects holding at least one identity of `kind` (e.g. an e-mail address
+    for an e-mail campaign), without decrypting anything: marketing excludes those it cannot reach."""
+    _check_kind(kind)
+    return select(Identifier.subject_id.label("subject_id")).where(Identifier.kind == kind).distinct()

@@ -202,6 +202,18 @@ RETENTION: list[tuple[str, str, dict[str, Any], dict[str, datetime | None]]] = [
         },
     ),
     (
+        # 001 the same promise for tillit's own send log (marketing.dispatcher holds each entry only for
+        # the campaign's purpose, by excluding the others)
+        "tillit's marketing send log: 5 years for every marketing purpose that sends",
+        "marketing_send",
+        {"created_at": at(2020, 3, 1), "sent_at": at(2020, 3, 1), "channel": "email"},
+        {
+            "personalised_marketing": at(2025, 3, 1),
+            "email_sms_marketing": at(2025, 3, 1),
+            "simple_marketing": at(2025, 3, 1),
+        },
+    ),
+    (
         # 001 "We store your personal data for 3 years for personalized marketing."
         "marketing profile: 3 years, and only for personalised marketing (consent)",
         "marketing_profile",

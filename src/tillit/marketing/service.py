@@ -1,0 +1,290 @@
+"""Marketing use cases: campaigns, their audience at send time, dry runs, sending into the outbox, the
+send log and responses. Delivery is `dispatcher.dispatch`.
+
+Every function here takes the caller's `session` and never commits (DESIGN §2), so a campaign and its
+audit row, or a send's outbox rows and its audit row, land in one transaction.
+
+The audience is one SQL statement, decided when it is asked (a dry run, a send), never stored: the
+segment (`subjects.service.subject_ids_where`) is decided by consent (`consent.service.audience_select`:
+a consent purpose needs a current grant for the purpose and channel, a legitimate-interest purpose
+excludes opt-outs and objections, restriction excludes), then subjects without an address on the channel
+(`subjects.service.subject_ids_with_identifier`) become `no_address`. The propensity model, customer
+matching and the benchmark build on `segment_select`, `audience_select` and `allowed_subject_ids`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, insert
+from sqlalchemy.orm import Session
+
+from tillit.audit import service as audit_service
+from tillit.audit.schemas import Actor
+from tillit.consent import rules as consent_rules
+from tillit.consent import service as consent_service
+from tillit.core.clock import Clock
+from tillit.core.errors import ConflictError, NotFoundError, ValidationFailedError
+from tillit.core.ids import new_id
+from tillit.marketing import repository, rules
+from tillit.marketing.models import MarketingCampaign, MarketingOutbox, MarketingSendLog
+from tillit.marketing.schemas import (
+    CampaignCreate,
+    CampaignRead,
+    DryRun,
+    OutboxRead,
+    Response,
+    SampleRow,
+    Segment,
+    SendLogRead,
+    SendResult,
+)
+from tillit.policy.schema import Policy
+from tillit.subjects import service as subjects_service
+
+ALLOWED_REASONS: frozenset[str] = consent_rules.ALLOWED_REASONS
+"""Reasons under which a subject is in the audience (consent's allowed decisions)."""
+SAMPLE_SIZE = 5
+_INSERT_CHUNK = 1000
+
+__all__ = [
+    "ALLOWED_REASONS",
+    "allowed_subject_ids",
+    "audience_select",
+    "create_campaign",
+    "dry_run",
+    "get_campaign",
+    "list_campaigns",
+    "outbox",
+    "outbox_counts",
+    "record_response",
+    "segment_select",
+    "send",
+    "send_log",
+]
+
+
+def create_campaign(
+    session: Session, policy: Policy, data: CampaignCreate, *, actor: Actor, clock: Clock
+) -> CampaignRead:
+    """Store a draft campaign after checking it against the policy (see `rules.check_campaign`)."""
+    purpose = policy.purpose(data.purpose)
+    rules.check_campaign(policy, purpose, data.kind, data.channel, sorted(data.content))
+    unknown_kinds = sorted(set(data.segment.subject_kinds) - {s.key for s in policy.data_subjects})
+    if unknown_kinds:
+        raise ValidationFailedError(
+            f"unknown data-subject kind(s) {', '.join(unknown_kinds)}", details={"kinds": unknown_kinds}
+        )
+    row = MarketingCampaign(
+        id=new_id(),
+        name=data.name,
+        kind=data.kind,
+        purpose=purpose.id,
+        channel=data.channel,
+        segment=data.segment.model_dump(),
+        content={lang: c.model_dump() for lang, c in data.content.items()},
+        status="draft",
+        created_by=actor.id,
+        created_at=clock.now(),
+        sent_at=None,
+    )
+    session.add(row)
+    session.flush()
+    audit_service.record_as(
+        session,
+        actor,
+        "marketing.campaign.create",
+        purpose=purpose.id,
+        record_type="marketing_campaign",
+        record_id=row.id,
+        detail={"kind": row.kind, "channel": row.channel},
+        clock=clock,
+    )
+    return _campaign_read(row)
+
+
+def list_campaigns(session: Session) -> list[CampaignRead]:
+    return [_campaign_read(c) for c in repository.campaigns(session)]
+
+
+def get_campaign(session: Session, campaign_id: str) -> CampaignRead:
+    row = repository.campaign(session, campaign_id)
+    if row is None:
+        raise NotFoundError("no such campaign")
+    return _campaign_read(row)
+
+
+def segment_select(segment: Segment) -> Select[str]:
+    """The segment's subject ids as a SELECT (before consent is asked)."""
+    return subjects_service.subject_ids_where(
+        kinds=segment.subject_kinds, languages=segment.languages or None
+    )
+
+
+def audience_select(policy: Policy, campaign: CampaignRead) -> Select[str, str]:
+    """(subject_id, reason) for everyone in the campaign's segment, decided now in one SQL statement.
+    The reason is consent's (`granted`, `no_consent`, `withdrawn`, `legitimate_interest`, `opted_out`,
+    `objected`, `restricted`, `contract`...) or `no_address`; `ALLOWED_REASONS` are in the audience."""
+    decided = consent_service.audience_select(
+        policy, campaign.purpose, campaign.channel, candidates=segment_select(campaign.segment)
+    )
+    reachable = subjects_service.subject_ids_with_identifier(rules.CHANNEL_ADDRESS[campaign.channel])
+    return repository.audience(decided, reachable, ALLOWED_REASONS)
+
+
+def allowed_subject_ids(session: Session, policy: Policy, campaign: CampaignRead) -> list[str]:
+    """The ids the campaign would reach now, sorted."""
+    return repository.subject_ids(session, audience_select(policy, campaign), ALLOWED_REASONS)
+
+
+def dry_run(
+    session: Session,
+    policy: Policy,
+    campaign_id: str,
+    *,
+    actor: Actor,
+    clock: Clock,
+    sample_size: int = SAMPLE_SIZE,
+) -> DryRun:
+    """Counts per reason, and a few subject ids per exclusion reason, without sending anything."""
+    campaign = get_campaign(session, campaign_id)
+    stmt = audience_select(policy, campaign)
+    counts = repository.reason_counts(session, stmt)
+    included = {r: n for r, n in counts.items() if r in ALLOWED_REASONS}
+    excluded = {r: n for r, n in sorted(counts.items()) if r not in ALLOWED_REASONS}
+    sample = [
+        SampleRow(subject_id=subject_id, reason=reason)
+        for reason in excluded
+        for subject_id in repository.sample(session, stmt, reason, sample_size)
+    ]
+    result = DryRun(
+        campaign_id=campaign.id,
+        candidates=sum(counts.values()),
+        included=sum(included.values()),
+        included_reasons=included,
+        excluded=excluded,
+        sample=sample,
+    )
+    audit_service.record_as(
+        session,
+        actor,
+        "marketing.campaign.dry_run",
+        purpose=campaign.purpose,
+        record_type="marketing_campaign",
+        record_id=campaign.id,
+        detail={"candidates": result.candidates, "included": result.included, "excluded": excluded},
+        clock=clock,
+    )
+    return result
+
+
+def send(session: Session, policy: Policy, campaign_id: str, *, actor: Actor, clock: Clock) -> SendResult:
+    """Queue the campaign for everyone in its audience now: one outbox row each, in this transaction.
+
+    A campaign is sent once (ConflictError the second time). Nothing leaves here: the dispatcher
+    delivers, and re-checks each person's consent in the transaction that marks the message sent, so a
+    withdrawal committed between this and the delivery still wins."""
+    row = repository.campaign(session, campaign_id, for_update=True)
+    if row is None:
+        raise NotFoundError("no such campaign")
+    if row.status != "draft":
+        raise ConflictError("the campaign has already been sent", details={"campaign_id": campaign_id})
+    campaign = _campaign_read(row)
+    stmt = audience_select(policy, campaign)
+    counts = repository.reason_counts(session, stmt)
+    subject_ids = repository.subject_ids(session, stmt, ALLOWED_REASONS)
+    now = clock.now()
+    for start in range(0, len(subject_ids), _INSERT_CHUNK):
+        chunk = subject_ids[start : start + _INSERT_CHUNK]
+        session.execute(
+            insert(MarketingOutbox),
+            [
+                {
+                    "id": new_id(),
+                    "campaign_id": row.id,
+                    "subject_id": subject_id,
+                    "channel": row.channel,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "last_error": None,
+                    "created_at": now,
+                    "finished_at": None,
+                }
+                for subject_id in chunk
+            ],
+        )
+    row.status = "sent"
+    row.sent_at = now
+    session.flush()
+    excluded = {r: n for r, n in sorted(counts.items()) if r not in ALLOWED_REASONS}
+    audit_service.record_as(
+        session,
+        actor,
+        "marketing.campaign.send",
+        purpose=row.purpose,
+        record_type="marketing_campaign",
+        record_id=row.id,
+        detail={"queued": len(subject_ids), "excluded": excluded},
+        clock=clock,
+    )
+    return SendResult(campaign_id=row.id, queued=len(subject_ids), excluded=excluded)
+
+
+def outbox_counts(session: Session, campaign_id: str) -> dict[str, int]:
+    """Outbox rows of the campaign per status (`pending`, `sent`, `suppressed`, `failed`)."""
+    return repository.outbox_counts(session, campaign_id)
+
+
+def outbox(session: Session, campaign_id: str) -> list[OutboxRead]:
+    return [OutboxRead.model_validate(r) for r in repository.outbox_of(session, campaign_id)]
+
+
+def send_log(
+    session: Session, *, subject_id: str | None = None, campaign_id: str | None = None, limit: int = 500
+) -> list[SendLogRead]:
+    """Send-log entries, newest first (a subject's for the privacy centre or an access request)."""
+    return [
+        SendLogRead.model_validate(r)
+        for r in repository.send_log(session, subject_id=subject_id, campaign_id=campaign_id, limit=limit)
+    ]
+
+
+def record_response(
+    session: Session, send_log_id: str, response: Response, *, actor: Actor, clock: Clock
+) -> SendLogRead:
+    """Record how the person responded to a message (opened, clicked, unsubscribed)."""
+    row = session.get(MarketingSendLog, send_log_id)
+    if row is None:
+        raise NotFoundError("no such send-log entry")
+    row.response = response
+    row.responded_at = clock.now()
+    session.flush()
+    audit_service.record_as(
+        session,
+        actor,
+        "marketing.response",
+        purpose=row.purpose,
+        subject_id=row.subject_id,
+        record_type="marketing_send",
+        record_id=row.id,
+        detail={"response": response},
+        clock=clock,
+    )
+    return SendLogRead.model_validate(row)
+
+
+def _campaign_read(row: MarketingCampaign) -> CampaignRead:
+    return CampaignRead.model_validate(
+        {
+            "id": row.id,
+            "name": row.name,
+            "kind": row.kind,
+            "purpose": row.purpose,
+            "channel": row.channel,
+            "segment": row.segment,
+            "content": row.content,
+            "status": row.status,
+            "created_by": row.created_by,
+            "created_at": row.created_at,
+            "sent_at": row.sent_at,
+        }
+    )
