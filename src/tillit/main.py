@@ -115,6 +115,9 @@ def _include_rights(app: FastAPI) -> None:
     from tillit.web.console_disclosure import router as disclosure_console
     from tillit.web.deps import require_permission
 
+    from tillit.web.rights_pages import router as rights_pages
+
+    app.include_router(rights_pages)
     app.include_router(disclosure_console)
     app.include_router(disclosure_api(runtime_of, require_permission("disclosure.manage"), api_csrf))
 
