@@ -48,6 +48,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(retention_console_router)
     _include_chat(app)
     _include_consent(app)
+    from tillit.web.matching_api import router as matching_router
+
+    app.include_router(matching_router)
     _include_rights(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -44,7 +44,7 @@ def consent(rt: Runtime, subject_id: str, action: str = "grant", purpose: str = 
             ConsentEventCreate(
                 subject_id=subject_id,
                 purpose=purpose,
-                action=action,  # type: ignore[arg-type]
+                action=action,
                 source="online_bank",
                 actor_type="customer",
                 actor_id=subject_id,
@@ -88,7 +88,9 @@ def consenting(runtime: Runtime) -> tuple[list[str], list[str]]:
     return yes, no
 
 
-def test_trains_only_on_consenting_subjects(runtime: Runtime, consenting: tuple[list[str], list[str]]) -> None:
+def test_trains_only_on_consenting_subjects(
+    runtime: Runtime, consenting: tuple[list[str], list[str]]
+) -> None:
     yes, no = consenting
     info = train(runtime)
     assert info.n_train == len(yes)
