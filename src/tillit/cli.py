@@ -26,6 +26,7 @@ def _register() -> None:
     from tillit.audit.cli import app as audit_app
     from tillit.auth.cli import app as staff_app
     from tillit.chatbot.cli import app as bot_app
+    from tillit.marketing.propensity_cli import app as propensity_app
     from tillit.pii.cli import app as pii_app
     from tillit.policy.cli import app as policy_app
     from tillit.retention.cli import app as retention_app
@@ -39,6 +40,7 @@ def _register() -> None:
     app.add_typer(retention_app, name="retention")
     app.command("worker")(worker)
     app.add_typer(bot_app, name="bot")
+    app.add_typer(propensity_app, name="propensity")
     ops_cli.register(app)
 
 
