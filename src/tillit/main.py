@@ -121,6 +121,9 @@ def _include_rights(app: FastAPI) -> None:
     from tillit.web.rights_pages import router as rights_pages
 
     app.include_router(rights_pages)
+    from tillit.web.console_rights import router as rights_console
+
+    app.include_router(rights_console)
     app.include_router(disclosure_console)
     app.include_router(disclosure_api(runtime_of, require_permission("disclosure.manage"), api_csrf))
 
