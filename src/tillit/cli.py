@@ -26,6 +26,7 @@ def _register() -> None:
     from tillit.audit.cli import app as audit_app
     from tillit.auth.cli import app as staff_app
     from tillit.chatbot.cli import app as bot_app
+    from tillit.marketing.cli import app as marketing_app
     from tillit.marketing.propensity_cli import app as propensity_app
     from tillit.pii.cli import app as pii_app
     from tillit.policy.cli import app as policy_app
@@ -38,6 +39,7 @@ def _register() -> None:
     app.add_typer(pii_app, name="pii")
     app.add_typer(staff_app, name="staff")
     app.add_typer(retention_app, name="retention")
+    app.add_typer(marketing_app, name="marketing")
     app.command("worker")(worker)
     app.add_typer(bot_app, name="bot")
     app.add_typer(propensity_app, name="propensity")

@@ -46,6 +46,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     from tillit.web.console_retention import router as retention_console_router
 
     app.include_router(retention_console_router)
+    from tillit.web.console_marketing import api as marketing_api
+    from tillit.web.console_marketing import router as marketing_console_router
+
+    app.include_router(marketing_console_router)
+    app.include_router(marketing_api)
     _include_chat(app)
     _include_consent(app)
     from tillit.web.matching_api import router as matching_router

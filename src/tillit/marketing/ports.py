@@ -11,8 +11,9 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
+from tillit.config import Settings
 from tillit.core.ids import new_id
-from tillit.core.mail import Mailer
+from tillit.core.mail import Mailer, SmtpMailer
 
 log = logging.getLogger(__name__)
 
@@ -71,3 +72,17 @@ class Ports:
     mailer: Mailer
     sms: SmsSender
     inbox: InboxSender
+
+
+def default_ports(settings: Settings) -> Ports:
+    """E-mail through the configured SMTP server; SMS and inbox through the development ports until a
+    deployment plugs in its gateway."""
+    mailer = SmtpMailer(
+        settings.smtp_host,
+        settings.smtp_port,
+        settings.mail_from,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        starttls=settings.smtp_starttls,
+    )
+    return Ports(mailer=mailer, sms=LoggingSmsSender(), inbox=LoggingInboxSender())
