@@ -135,3 +135,17 @@ def test_the_trained_bot_is_cached_per_pack() -> None:
     again = service.get_bot("parcel", kb_dir=SMALL / "parcel", languages=["en", "da", "nb", "sv"])
     assert first is again
     assert first.train_seconds < 10
+
+
+def test_the_fast_scorer_agrees_with_scikit_learn() -> None:
+    """`classifier._proba` (the per-turn path) computes the same probabilities as `predict_proba`, for the
+    multi-class intent model and for a two-language (binary) language model, empty text included."""
+    import numpy as np
+
+    texts = ["Vad kostar det att skicka ett paket?", "kortet mitt er stjalet!!", "", "CP123456785NO", "hei"]
+    for pack in ("parcel", "bank"):
+        bot = service.get_bot(pack, kb_dir=SMALL / pack, languages=load_pack(pack).policy.languages)
+        for pipeline in (bot.intent._model, bot.language._model):
+            assert pipeline is not None
+            expected = pipeline.predict_proba(texts)
+            assert np.allclose(classifier._proba(pipeline, texts), expected, atol=1e-9)
