@@ -161,6 +161,13 @@ def main() -> None:
         setup = time.perf_counter() - t0
         timings: list[float] = []
         size = 0
+        if os.environ.get("BENCH_PROFILE"):
+            import cProfile
+            import pstats
+
+            with rt.uow.begin() as session, cProfile.Profile() as prof:
+                service.access_package(session, rt.policy, request_id, clock=rt.clock, secret=SECRET)
+            pstats.Stats(prof).sort_stats("cumulative").print_stats(35)
         for _ in range(args.runs):
             t = time.perf_counter()
             with rt.uow.begin() as session:

@@ -88,7 +88,7 @@ def preview(ctx: Context) -> Preview:
 def run(ctx: Context, notifier: ProcessorNotifier | None) -> list[TableLine]:
     kind = ctx.request.type
     if kind in ("access", "portability"):
-        return lines_of(collect(ctx), exported=True)
+        return lines_of(collect(ctx, holds=False), exported=True)
     if kind == "erasure":
         return erase.run(ctx, notifier)
     if kind == "rectification":

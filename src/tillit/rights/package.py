@@ -228,7 +228,7 @@ def _zip(files: dict[str, str]) -> bytes:
 def access_zip(ctx: Context) -> bytes:
     sections = collect(ctx)
     document = access_document(ctx, sections)
-    data = json.dumps(document, default=_default, ensure_ascii=False, indent=1)
+    data = json.dumps(document, default=_default, ensure_ascii=False, separators=(",", ":"))
     return _zip({"data.json": data, "index.html": access_html(ctx, sections)})
 
 
@@ -260,7 +260,7 @@ def portability_zip(ctx: Context) -> bytes:
             {"schema": SCHEMA_PORTABILITY, "subject_id": ctx.subject_id, "tables": tables},
             default=_default,
             ensure_ascii=False,
-            indent=1,
+            separators=(",", ":"),
         )
     }
     for name, rows in tables.items():
