@@ -161,7 +161,7 @@ def consent_action(ctx: Context, action: str) -> list[TableLine]:
             ConsentEventCreate(
                 subject_id=ctx.subject_id,
                 purpose=purpose.id,
-                action=act,  # type: ignore[arg-type]
+                action=act,
                 source="privacy_centre" if ctx.request.channel == "privacy_centre" else "api",
                 actor_type="staff"
                 if ctx.actor.type == "staff"

@@ -142,7 +142,7 @@ def _origin(ctx: Context, s: Section) -> str | None:
 
 
 def _row_text(row: Row) -> str:
-    lines = []
+    lines: list[str] = []
     for key, value in row.data.items():
         if key == "messages" and isinstance(value, list):
             lines.extend(f"{m['created_at']:%Y-%m-%d %H:%M} {m['author']}: {m['text']}" for m in value)
@@ -238,7 +238,7 @@ def provided_rows(sections: list[Section]) -> dict[str, list[dict[str, Any]]]:
     for s in sections:
         if not s.provided or not s.rows:
             continue
-        rows = []
+        rows: list[dict[str, Any]] = []
         for row in s.rows:
             if s.record_type == "conversation":
                 rows.extend(

@@ -360,7 +360,7 @@ def _actor(actor: str) -> Actor:
     """`staff:<id>`, `customer:<id>`, `job:<name>`, `system:<name>`; a bare id is a staff member."""
     kind, _, ident = actor.partition(":")
     if ident and kind in ("staff", "customer", "bot", "job", "system"):
-        return Actor(type=kind, id=ident)  # type: ignore[arg-type]
+        return Actor(type=kind, id=ident)
     return Actor.staff(actor)
 
 
@@ -402,9 +402,9 @@ def _read(row: RightsRequest, now: Any) -> RequestRead:
     )
     return RequestRead(
         id=row.id,
-        type=row.type,  # type: ignore[arg-type]
-        channel=row.channel,  # type: ignore[arg-type]
-        status=row.status,  # type: ignore[arg-type]
+        type=row.type,
+        channel=row.channel,
+        status=row.status,
         subject_id=row.subject_id,
         language=row.language,
         received_at=row.received_at,
