@@ -142,8 +142,13 @@ def add_message(
     topic: str | None = None,
     confidence: float | None = None,
     generated: bool = False,
+    refresh: bool = True,
 ) -> MessageRead:
-    """Store a message and recompute holds (the anchor `last_message_at` moves)."""
+    """Store a message and recompute holds (the anchor `last_message_at` moves).
+
+    `refresh=False` leaves the recompute to a later write in the same transaction (a chat turn stores the
+    customer's message and the bot's reply together; recomputing after both gives the same holds at
+    commit and halves the turn's holds work). Only for a caller that does such a write."""
     if len(text) > rules.MAX_MESSAGE_CHARS:
         raise PayloadTooLargeError(f"a message may have at most {rules.MAX_MESSAGE_CHARS} characters")
     if not text.strip():
@@ -168,7 +173,8 @@ def add_message(
     conversation.last_message_at = now
     session.add(message)
     session.flush()
-    refresh_holds(session, policy, conversation, clock)
+    if refresh:
+        refresh_holds(session, policy, conversation, clock)
     return MessageRead.model_validate(message)
 
 

@@ -109,10 +109,12 @@ def customer_turn(
     on it (count a failure, join the queue). Once queued or with an advisor the bot stays silent: the
     message waits for the person. Joins the caller's transaction."""
     conversation = service.get(session, conversation_id)
+    bot_answers = conversation.status == "bot"
+    # While the bot answers, its reply is stored in this transaction and recomputes the holds then.
     customer = service.add_message(
-        session, policy, conversation_id, author="customer", text=text, clock=clock
+        session, policy, conversation_id, author="customer", text=text, clock=clock, refresh=not bot_answers
     )
-    if conversation.status != "bot":
+    if not bot_answers:
         queue = _queue_or_none(session, conversation_id) if conversation.status == "queued" else None
         return TurnResult(customer=customer, bot=None, queue=queue)
 
