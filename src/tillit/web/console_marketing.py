@@ -47,10 +47,9 @@ def _marketer(request: Request, runtime: Runtime) -> Principal | Response:
     return staff
 
 
-def _choices(runtime: Runtime) -> list[dict[str, Any]]:
+def _choices(runtime: Runtime, lang: str) -> list[dict[str, Any]]:
     """The purposes a campaign may name (marketing ones, and contract ones for service messages) with
     their deliverable channels, for the create form."""
-    lang = runtime.policy.organisation.default_language
     found = []
     for purpose in runtime.policy.purposes:
         kind = "marketing" if purpose.direct_marketing else "service"
@@ -88,7 +87,7 @@ def _render(
         counts=counts,
         campaign=campaign,
         dry_run=dry_run,
-        choices=_choices(runtime),
+        choices=_choices(runtime, language(request, runtime)),
         reason_labels=rules.REASON_LABELS,
     )
 
