@@ -54,7 +54,7 @@ def _file(client: TestClient, subject: str, type_: str, days_ago: int) -> str:
         return rights_service.file_request(
             session,
             runtime.policy,
-            RequestCreate(type=type_, channel="letter", language="nb", subject_id=subject),  # type: ignore[arg-type]
+            RequestCreate(type=type_, channel="letter", language="nb", subject_id=subject),
             clock=FixedClock(T0 - timedelta(days=days_ago)),
             actor="staff:test",
             secret=TEST_SECRET,
@@ -86,7 +86,7 @@ def test_roles_filters_deadlines_and_the_chart(mailed: tuple[TestClient, Any]) -
     assert page.status_code == 200
     rows = _rows(page.text)
     assert rows == {overdue: "true", soon: "false", fresh: "false"}
-    assert list(rows)[0] == overdue  # overdue first
+    assert next(iter(rows)) == overdue  # overdue first
     assert 'class="row-overdue"' in page.text and 'class="row-due-soon"' in page.text
     assert set(_rows(client.get("/console/rights?due=overdue").text)) == {overdue}
     assert set(_rows(client.get("/console/rights?due=due_soon").text)) == {soon}
