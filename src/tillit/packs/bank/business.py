@@ -15,31 +15,38 @@ spread over the years before `now`, so that some rows are already past their ret
 from __future__ import annotations
 
 import random
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import phonenumbers
 from sqlalchemy import Column, Date, Float, ForeignKey, Integer, MetaData, Numeric, String, Table
-from stdnum import luhn
 from stdnum.no import fodselsnummer, kontonr
 
-from tillit.core.clock import ensure_utc
 from tillit.db.base import NAMING_CONVENTION, UtcDateTime
-from tillit.packs.base import BusinessData, DemoSubject
+from tillit.packs.base import BusinessData, DemoSubject, id_column, personal, plain
+from tillit.packs.fiction import (
+    between,
+    days_ago,
+    draw_unique,
+    example_email,
+    norwegian_mobile_candidate,
+    valid_mobile,
+    whole_seconds_utc,
+    with_luhn,
+)
 
-PERSONAL: dict[str, Any] = {"personal": True}
-NOT_PERSONAL: dict[str, Any] = {"personal": False}
 
-
-def _personal() -> dict[str, Any]:
-    return dict(PERSONAL)
-
-
-def _plain() -> dict[str, Any]:
-    return dict(NOT_PERSONAL)
+def _customer_ref() -> Column[str]:
+    """The customer number every table but the register itself carries, pointing at the register."""
+    return Column(
+        "customer_number",
+        String(16),
+        ForeignKey("bank_customers.customer_number"),
+        nullable=False,
+        index=True,
+        info=personal(),
+    )
 
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
@@ -47,161 +54,119 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 customers = Table(
     "bank_customers",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False, info=_plain()),
-    Column("customer_number", String(16), nullable=False, unique=True, info=_personal()),
-    Column("national_id", String(11), nullable=False, unique=True, info=_personal()),
-    Column("first_name", String(80), nullable=False, info=_personal()),
-    Column("last_name", String(80), nullable=False, info=_personal()),
-    Column("birth_date", Date, nullable=False, info=_personal()),
-    Column("gender", String(1), nullable=False, info=_personal()),
-    Column("email", String(254), nullable=False, info=_personal()),
-    Column("phone", String(16), nullable=False, info=_personal()),
-    Column("street", String(120), nullable=False, info=_personal()),
-    Column("postal_code", String(4), nullable=False, info=_personal()),
-    Column("city", String(80), nullable=False, info=_personal()),
-    Column("language", String(2), nullable=False, info=_personal()),
-    Column("customer_programme", String(40), nullable=False, info=_personal()),
-    Column("employer_name", String(120), nullable=True, info=_personal()),
-    Column("employer_sector", String(80), nullable=True, info=_personal()),
-    Column("customer_since", UtcDateTime(), nullable=False, info=_personal()),
+    id_column(),
+    Column("customer_number", String(16), nullable=False, unique=True, info=personal()),
+    Column("national_id", String(11), nullable=False, unique=True, info=personal()),
+    Column("first_name", String(80), nullable=False, info=personal()),
+    Column("last_name", String(80), nullable=False, info=personal()),
+    Column("birth_date", Date, nullable=False, info=personal()),
+    Column("gender", String(1), nullable=False, info=personal()),
+    Column("email", String(254), nullable=False, info=personal()),
+    Column("phone", String(16), nullable=False, info=personal()),
+    Column("street", String(120), nullable=False, info=personal()),
+    Column("postal_code", String(4), nullable=False, info=personal()),
+    Column("city", String(80), nullable=False, info=personal()),
+    Column("language", String(2), nullable=False, info=personal()),
+    Column("customer_programme", String(40), nullable=False, info=personal()),
+    Column("employer_name", String(120), nullable=True, info=personal()),
+    Column("employer_sector", String(80), nullable=True, info=personal()),
+    Column("customer_since", UtcDateTime(), nullable=False, info=personal()),
     # When the customer relationship ended; null while it lasts.
-    Column("closed_at", UtcDateTime(), nullable=True, info=_personal()),
+    Column("closed_at", UtcDateTime(), nullable=True, info=personal()),
 )
 
 accounts = Table(
     "bank_accounts",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False, info=_plain()),
-    Column(
-        "customer_number",
-        String(16),
-        ForeignKey("bank_customers.customer_number"),
-        nullable=False,
-        index=True,
-        info=_personal(),
-    ),
-    Column("account_number", String(11), nullable=False, unique=True, info=_personal()),
-    Column("product", String(40), nullable=False, info=_personal()),
-    Column("balance", Numeric(14, 2), nullable=False, info=_personal()),
-    Column("currency", String(3), nullable=False, info=_plain()),
-    Column("opened_at", UtcDateTime(), nullable=False, info=_personal()),
-    Column("closed_at", UtcDateTime(), nullable=True, info=_personal()),
+    id_column(),
+    _customer_ref(),
+    Column("account_number", String(11), nullable=False, unique=True, info=personal()),
+    Column("product", String(40), nullable=False, info=personal()),
+    Column("balance", Numeric(14, 2), nullable=False, info=personal()),
+    Column("currency", String(3), nullable=False, info=plain()),
+    Column("opened_at", UtcDateTime(), nullable=False, info=personal()),
+    Column("closed_at", UtcDateTime(), nullable=True, info=personal()),
 )
 
 cards = Table(
     "bank_cards",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False, info=_plain()),
-    Column(
-        "customer_number",
-        String(16),
-        ForeignKey("bank_customers.customer_number"),
-        nullable=False,
-        index=True,
-        info=_personal(),
-    ),
-    Column("account_id", Integer, ForeignKey("bank_accounts.id"), nullable=False, info=_plain()),
+    id_column(),
+    _customer_ref(),
+    Column("account_id", Integer, ForeignKey("bank_accounts.id"), nullable=False, info=plain()),
     # Never a full card number: the bank's card processor holds it; this table keeps the masked form only.
-    Column("masked_pan", String(19), nullable=False, info=_personal()),
-    Column("last_four", String(4), nullable=False, info=_personal()),
-    Column("brand", String(20), nullable=False, info=_personal()),
-    Column("expiry", String(7), nullable=False, info=_personal()),
-    Column("status", String(12), nullable=False, info=_personal()),
-    Column("issued_at", UtcDateTime(), nullable=False, info=_personal()),
-    Column("closed_at", UtcDateTime(), nullable=True, info=_personal()),
+    Column("masked_pan", String(19), nullable=False, info=personal()),
+    Column("last_four", String(4), nullable=False, info=personal()),
+    Column("brand", String(20), nullable=False, info=personal()),
+    Column("expiry", String(7), nullable=False, info=personal()),
+    Column("status", String(12), nullable=False, info=personal()),
+    Column("issued_at", UtcDateTime(), nullable=False, info=personal()),
+    Column("closed_at", UtcDateTime(), nullable=True, info=personal()),
 )
 
 transactions = Table(
     "bank_transactions",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False, info=_plain()),
-    Column(
-        "customer_number",
-        String(16),
-        ForeignKey("bank_customers.customer_number"),
-        nullable=False,
-        index=True,
-        info=_personal(),
-    ),
-    Column("account_id", Integer, ForeignKey("bank_accounts.id"), nullable=False, info=_plain()),
+    id_column(),
+    _customer_ref(),
+    Column("account_id", Integer, ForeignKey("bank_accounts.id"), nullable=False, info=plain()),
     # When the transaction was booked: the row's creation, and the anchor of its retention.
-    Column("created_at", UtcDateTime(), nullable=False, index=True, info=_personal()),
-    Column("amount", Numeric(14, 2), nullable=False, info=_personal()),
-    Column("currency", String(3), nullable=False, info=_plain()),
-    Column("kind", String(20), nullable=False, info=_personal()),
-    Column("counterparty", String(120), nullable=False, info=_personal()),
-    Column("category", String(40), nullable=False, info=_personal()),
-    Column("card_last_four", String(4), nullable=True, info=_personal()),
+    Column("created_at", UtcDateTime(), nullable=False, index=True, info=personal()),
+    Column("amount", Numeric(14, 2), nullable=False, info=personal()),
+    Column("currency", String(3), nullable=False, info=plain()),
+    Column("kind", String(20), nullable=False, info=personal()),
+    Column("counterparty", String(120), nullable=False, info=personal()),
+    Column("category", String(40), nullable=False, info=personal()),
+    Column("card_last_four", String(4), nullable=True, info=personal()),
 )
 
 digital_events = Table(
     "bank_digital_events",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False, info=_plain()),
-    Column(
-        "customer_number",
-        String(16),
-        ForeignKey("bank_customers.customer_number"),
-        nullable=False,
-        index=True,
-        info=_personal(),
-    ),
+    id_column(),
+    _customer_ref(),
     # When the visit, click or view happened.
-    Column("created_at", UtcDateTime(), nullable=False, index=True, info=_personal()),
-    Column("channel", String(20), nullable=False, info=_personal()),
-    Column("event_type", String(20), nullable=False, info=_personal()),
-    Column("page", String(120), nullable=False, info=_personal()),
-    Column("banner_code", String(40), nullable=True, info=_personal()),
+    Column("created_at", UtcDateTime(), nullable=False, index=True, info=personal()),
+    Column("channel", String(20), nullable=False, info=personal()),
+    Column("event_type", String(20), nullable=False, info=personal()),
+    Column("page", String(120), nullable=False, info=personal()),
+    Column("banner_code", String(40), nullable=True, info=personal()),
 )
 
 marketing_profile = Table(
     "bank_marketing_profile",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False, info=_plain()),
-    Column(
-        "customer_number",
-        String(16),
-        ForeignKey("bank_customers.customer_number"),
-        nullable=False,
-        index=True,
-        info=_personal(),
-    ),
+    id_column(),
+    _customer_ref(),
     # When the profile was computed.
-    Column("created_at", UtcDateTime(), nullable=False, index=True, info=_personal()),
-    Column("age_band", String(8), nullable=False, info=_personal()),
-    Column("gender", String(1), nullable=False, info=_personal()),
-    Column("region", String(40), nullable=False, info=_personal()),
-    Column("life_phase", String(40), nullable=False, info=_personal()),
-    Column("employer_sector", String(80), nullable=True, info=_personal()),
-    Column("products_held", String(200), nullable=False, info=_personal()),
-    Column("balance_band", String(20), nullable=False, info=_personal()),
-    Column("spending_profile", String(200), nullable=False, info=_personal()),
-    Column("digital_activity", String(10), nullable=False, info=_personal()),
-    Column("contact_topics", String(200), nullable=False, info=_personal()),
-    Column("propensity_mortgage", Float, nullable=False, info=_personal()),
-    Column("propensity_savings", Float, nullable=False, info=_personal()),
-    Column("propensity_insurance", Float, nullable=False, info=_personal()),
+    Column("created_at", UtcDateTime(), nullable=False, index=True, info=personal()),
+    Column("age_band", String(8), nullable=False, info=personal()),
+    Column("gender", String(1), nullable=False, info=personal()),
+    Column("region", String(40), nullable=False, info=personal()),
+    Column("life_phase", String(40), nullable=False, info=personal()),
+    Column("employer_sector", String(80), nullable=True, info=personal()),
+    Column("products_held", String(200), nullable=False, info=personal()),
+    Column("balance_band", String(20), nullable=False, info=personal()),
+    Column("spending_profile", String(200), nullable=False, info=personal()),
+    Column("digital_activity", String(10), nullable=False, info=personal()),
+    Column("contact_topics", String(200), nullable=False, info=personal()),
+    Column("propensity_mortgage", Float, nullable=False, info=personal()),
+    Column("propensity_savings", Float, nullable=False, info=personal()),
+    Column("propensity_insurance", Float, nullable=False, info=personal()),
 )
 
 marketing_send_log = Table(
     "bank_marketing_send_log",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False, info=_plain()),
-    Column(
-        "customer_number",
-        String(16),
-        ForeignKey("bank_customers.customer_number"),
-        nullable=False,
-        index=True,
-        info=_personal(),
-    ),
-    Column("sent_at", UtcDateTime(), nullable=False, index=True, info=_personal()),
-    Column("purpose", String(64), nullable=False, info=_personal()),
-    Column("campaign_code", String(40), nullable=False, info=_personal()),
-    Column("channel", String(20), nullable=False, info=_personal()),
-    Column("message_summary", String(200), nullable=False, info=_personal()),
-    Column("response", String(20), nullable=False, info=_personal()),
-    Column("responded_at", UtcDateTime(), nullable=True, info=_personal()),
+    id_column(),
+    _customer_ref(),
+    Column("sent_at", UtcDateTime(), nullable=False, index=True, info=personal()),
+    Column("purpose", String(64), nullable=False, info=personal()),
+    Column("campaign_code", String(40), nullable=False, info=personal()),
+    Column("channel", String(20), nullable=False, info=personal()),
+    Column("message_summary", String(200), nullable=False, info=personal()),
+    Column("response", String(20), nullable=False, info=personal()),
+    Column("responded_at", UtcDateTime(), nullable=True, info=personal()),
 )
 
 
@@ -292,7 +257,7 @@ _BANK_CODE = "9710"  # fictional bank identifier for the demo's account numbers
 
 def generate(now: datetime, seed: int = 7) -> BusinessData:
     """Fictional customers and their rows, the same for the same `now` and `seed`."""
-    now = ensure_utc(now).replace(microsecond=0)
+    now = whole_seconds_utc(now)
     rng = random.Random(seed)
     # Identity numbers draw from their own stream: a fødselsnummer retries until its check digits exist,
     # and how often depends on the birth date (relative to `now`), which must not shift the other rows.
@@ -307,18 +272,14 @@ def generate(now: datetime, seed: int = 7) -> BusinessData:
         return counters[kind]
 
     def ago(min_days: int, max_days: int) -> datetime:
-        return now - timedelta(days=rng.randint(min_days, max_days), seconds=rng.randint(0, 86_399))
-
-    def between(start: datetime, end: datetime) -> datetime:
-        span = max(int((end - start).total_seconds()), 1)
-        return start + timedelta(seconds=rng.randint(0, span))
+        return days_ago(rng, now, min_days, max_days)
 
     for index, person in enumerate(_PEOPLE):
         birth = now.date() - timedelta(days=rng.randint(19 * 365, 84 * 365))
         customer_number = _customer_number(index, identity_rng, used)
         national_id = _fodselsnummer(birth, person.gender, identity_rng, used)
         phone = _mobile_number(identity_rng, used)
-        email = _email(person, used)
+        email = example_email(person.first, person.last, used)
         postal_code, city, region = rng.choice(_PLACES)
         employer, sector = rng.choice(_EMPLOYERS)
         # Every sixth customer has left: every other one long ago (past the 5-year period), the rest recently.
@@ -368,12 +329,12 @@ def generate(now: datetime, seed: int = 7) -> BusinessData:
             products.remove("BSU")
         for product in products:
             account_id = next_id("account")
-            opened_at = between(since, end)
+            opened_at = between(rng, since, end)
             closed_at = ended_at
             if closed_at is None and product == "Fondskonto":
                 closed_at = ago(10, 900)  # a fund account given up while staying a customer
             if closed_at is not None and closed_at < opened_at:
-                closed_at = between(opened_at, end)
+                closed_at = between(rng, opened_at, end)
             rows[accounts.name].append(
                 {
                     "id": account_id,
@@ -389,7 +350,7 @@ def generate(now: datetime, seed: int = 7) -> BusinessData:
             last_four = None
             if product == "Brukskonto":
                 last_four = f"{identity_rng.randint(0, 9999):04d}"
-                issued_at = between(opened_at, closed_at or now)
+                issued_at = between(rng, opened_at, closed_at or now)
                 expiry_year = issued_at.year + 4
                 rows[cards.name].append(
                     {
@@ -409,7 +370,7 @@ def generate(now: datetime, seed: int = 7) -> BusinessData:
                 for _ in range(rng.randint(6, 16)):
                     rows[transactions.name].append(
                         _transaction(next_id("transaction"), customer_number, account_id, last_four, rng)
-                        | {"created_at": between(opened_at, closed_at or now)}
+                        | {"created_at": between(rng, opened_at, closed_at or now)}
                     )
 
         for _ in range(rng.randint(3, 12)):
@@ -419,7 +380,7 @@ def generate(now: datetime, seed: int = 7) -> BusinessData:
                 {
                     "id": next_id("event"),
                     "customer_number": customer_number,
-                    "created_at": between(max(since, now - timedelta(days=6 * 365)), end),
+                    "created_at": between(rng, max(since, now - timedelta(days=6 * 365)), end),
                     "channel": channel,
                     "event_type": event_type,
                     "page": rng.choice(_PAGES),
@@ -431,12 +392,12 @@ def generate(now: datetime, seed: int = 7) -> BusinessData:
             for _ in range(rng.randint(1, 2)):
                 profile = _profile(customer_number, person, birth, region, sector, products, now, rng)
                 profile["id"] = next_id("profile")
-                profile["created_at"] = between(max(since, now - timedelta(days=5 * 365)), end)
+                profile["created_at"] = between(rng, max(since, now - timedelta(days=5 * 365)), end)
                 rows[marketing_profile.name].append(profile)
 
         for _ in range(rng.randint(2, 8)):
             purpose, campaign, channels, summary = rng.choice(_CAMPAIGNS)
-            sent_at = between(max(since, now - timedelta(days=7 * 365)), end)
+            sent_at = between(rng, max(since, now - timedelta(days=7 * 365)), end)
             response = rng.choice(_RESPONSES)
             rows[marketing_send_log.name].append(
                 {
@@ -469,12 +430,7 @@ def _age(birth: date, now: datetime) -> int:
 
 def _customer_number(index: int, rng: random.Random, used: set[str]) -> str:
     """Seven digits and a Luhn check digit: the bank's own numbering, checkable like a card number."""
-    while True:
-        base = f"{3_100_000 + index * 1_000 + rng.randint(0, 999):07d}"
-        number = base + str(luhn.calc_check_digit(base))
-        if number not in used:
-            used.add(number)
-            return number
+    return draw_unique(used, lambda: with_luhn(f"{3_100_000 + index * 1_000 + rng.randint(0, 999):07d}"))
 
 
 def _fodselsnummer(birth: date, gender: str, rng: random.Random, used: set[str]) -> str:
@@ -514,27 +470,7 @@ def _account_number(rng: random.Random, used: set[str]) -> str:
 
 def _mobile_number(rng: random.Random, used: set[str]) -> str:
     """A Norwegian mobile number in E.164 that `phonenumbers` accepts as valid."""
-    while True:
-        candidate = f"+47{rng.choice('49')}{rng.randint(0, 9_999_999):07d}"
-        parsed = phonenumbers.parse(candidate)
-        if candidate not in used and phonenumbers.is_valid_number(parsed):
-            used.add(candidate)
-            return candidate
-
-
-def _ascii(text: str) -> str:
-    folded = text.lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")
-    return unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
-
-
-def _email(person: _Person, used: set[str]) -> str:
-    base = f"{_ascii(person.first)}.{_ascii(person.last)}"
-    candidate, suffix = f"{base}@example.com", 1
-    while candidate in used:
-        suffix += 1
-        candidate = f"{base}{suffix}@example.com"
-    used.add(candidate)
-    return candidate
+    return draw_unique(used, lambda: valid_mobile(lambda: norwegian_mobile_candidate(rng)))
 
 
 def _transaction(

@@ -11,49 +11,36 @@ Personal columns are nullable because anonymisation clears them and keeps the ro
 from __future__ import annotations
 
 import random
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import phonenumbers
-from sqlalchemy import Column, Integer, MetaData, String, Table
+from sqlalchemy import Column, MetaData, String, Table
 
-from tillit.core.clock import ensure_utc
 from tillit.db.base import NAMING_CONVENTION, UtcDateTime
-from tillit.packs.base import BusinessData, DemoSubject
+from tillit.packs.base import BusinessData, DemoSubject, id_column, personal, plain
+from tillit.packs.fiction import ascii_slug, draw_unique, mobile_number, whole_seconds_utc
 from tillit.packs.parcel.tracking import make_s10, make_sscc
-
-
-def _personal() -> dict[str, Any]:
-    """Column info of personal data: the policy must map the column in its dataset's `fields`."""
-    return {"personal": True}
-
-
-def _plain() -> dict[str, Any]:
-    """Column info of a column that is not personal data (keys, retention anchors, codes)."""
-    return {"personal": False}
-
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 shipments = Table(
     "parcel_shipments",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False, info=_plain()),
-    Column("tracking_number", String(13), unique=True, nullable=True, info=_personal()),
-    Column("sscc", String(18), unique=True, nullable=True, info=_personal()),
-    Column("service_code", String(24), nullable=False, info=_plain()),
-    Column("sender_name", String(120), nullable=False, info=_plain()),
-    Column("recipient_name", String(120), nullable=True, info=_personal()),
-    Column("recipient_email", String(254), nullable=True, index=True, info=_personal()),
-    Column("recipient_phone", String(20), nullable=True, index=True, info=_personal()),
-    Column("recipient_postcode", String(10), nullable=True, info=_personal()),
-    Column("recipient_country", String(2), nullable=True, info=_personal()),
-    Column("recipient_language", String(2), nullable=True, info=_personal()),
-    Column("status", String(24), nullable=False, info=_plain()),
-    Column("created_at", UtcDateTime(), nullable=False, info=_plain()),
-    Column("completed_at", UtcDateTime(), nullable=True, info=_plain()),
+    id_column(),
+    Column("tracking_number", String(13), unique=True, nullable=True, info=personal()),
+    Column("sscc", String(18), unique=True, nullable=True, info=personal()),
+    Column("service_code", String(24), nullable=False, info=plain()),
+    Column("sender_name", String(120), nullable=False, info=plain()),
+    Column("recipient_name", String(120), nullable=True, info=personal()),
+    Column("recipient_email", String(254), nullable=True, index=True, info=personal()),
+    Column("recipient_phone", String(20), nullable=True, index=True, info=personal()),
+    Column("recipient_postcode", String(10), nullable=True, info=personal()),
+    Column("recipient_country", String(2), nullable=True, info=personal()),
+    Column("recipient_language", String(2), nullable=True, info=personal()),
+    Column("status", String(24), nullable=False, info=plain()),
+    Column("created_at", UtcDateTime(), nullable=False, info=plain()),
+    Column("completed_at", UtcDateTime(), nullable=True, info=plain()),
 )
 """One row per shipment. `completed_at` is when it was delivered or returned to the sender (the anchor of
 the one-year period); still open shipments have none."""
@@ -61,12 +48,12 @@ the one-year period); still open shipments have none."""
 tracking_events = Table(
     "parcel_tracking_events",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False, info=_plain()),
-    Column("tracking_number", String(13), nullable=True, index=True, info=_personal()),
-    Column("occurred_at", UtcDateTime(), nullable=False, info=_plain()),
-    Column("place", String(80), nullable=True, info=_personal()),
-    Column("status_code", String(24), nullable=True, info=_personal()),
-    Column("created_at", UtcDateTime(), nullable=False, info=_plain()),
+    id_column(),
+    Column("tracking_number", String(13), nullable=True, index=True, info=personal()),
+    Column("occurred_at", UtcDateTime(), nullable=False, info=plain()),
+    Column("place", String(80), nullable=True, info=personal()),
+    Column("status_code", String(24), nullable=True, info=personal()),
+    Column("created_at", UtcDateTime(), nullable=False, info=plain()),
 )
 """Scan events keyed by the S10 item number, as in a carrier's event store (no foreign key: events are
 deleted after a year while the shipment row is anonymised and kept)."""
@@ -166,10 +153,6 @@ _REGIONS: tuple[_Region, ...] = (
     ),
 )
 
-_MOBILE_TYPES = frozenset(
-    {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
-)
-
 _FIRST_NAMES: dict[str, tuple[str, ...]] = {
     "nb": ("Ingrid", "Ola", "Kari", "Sindre", "Ragnhild", "Eirik", "Solveig", "Torstein"),
     "sv": ("Astrid", "Johan", "Elsa", "Nils", "Maja", "Oskar", "Linnea", "Gustav"),
@@ -199,7 +182,7 @@ def generate(now: datetime, seed: int = 7) -> BusinessData:
     (so that every retention rule of `shipment_delivery` has rows to act on).
     """
     rng = random.Random(seed)
-    now = _utc(now)
+    now = whole_seconds_utc(now)
     subjects: list[DemoSubject] = []
     shipment_rows: list[dict[str, Any]] = []
     delivery_places: dict[str, tuple[_Region, str]] = {}
@@ -211,7 +194,7 @@ def generate(now: datetime, seed: int = 7) -> BusinessData:
         region = _REGIONS[index % len(_REGIONS)]
         language = "en" if index % 8 == 7 else region.language
         name = _unique_name(rng, language, used_names)
-        email = f"{_ascii_slug(name)}@example.com"
+        email = f"{ascii_slug(name)}@example.com"
         phone = _mobile_number(rng, region, used_phones)
         postcode, place = rng.choice(region.postcodes)
         subjects.append(
@@ -272,46 +255,21 @@ def generate(now: datetime, seed: int = 7) -> BusinessData:
     )
 
 
-def _utc(value: datetime) -> datetime:
-    """`now` as aware UTC in whole seconds, so generated rows compare equal after a database round trip."""
-    return ensure_utc(value).replace(microsecond=0)
-
-
 def _unique_name(rng: random.Random, language: str, used: set[str]) -> str:
-    while True:
-        name = f"{rng.choice(_FIRST_NAMES[language])} {rng.choice(_LAST_NAMES[language])}"
-        if name not in used:
-            used.add(name)
-            return name
-
-
-def _ascii_slug(name: str) -> str:
-    """`Åsa Kjærgaard` -> `asa.kjaergaard`: e-mail local parts stay ASCII."""
-    folded = name.lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")
-    folded = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
-    return ".".join(folded.split())
+    return draw_unique(
+        used, lambda: f"{rng.choice(_FIRST_NAMES[language])} {rng.choice(_LAST_NAMES[language])}"
+    )
 
 
 def _mobile_number(rng: random.Random, region: _Region, used: set[str]) -> str:
     """A mobile number in E.164 that `phonenumbers` accepts as valid for the region."""
-    while True:
-        prefix = rng.choice(region.mobile_prefixes)
-        rest = "".join(str(rng.randint(0, 9)) for _ in range(region.national_length - len(prefix)))
-        candidate = region.calling_code + prefix + rest
-        parsed = phonenumbers.parse(candidate, None)
-        mobile = phonenumbers.number_type(parsed) in _MOBILE_TYPES
-        if phonenumbers.is_valid_number(parsed) and mobile and candidate not in used:
-            number = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-            used.add(number)
-            return number
+    return draw_unique(
+        used, lambda: mobile_number(rng, region.calling_code, region.mobile_prefixes, region.national_length)
+    )
 
 
 def _unique_serial(rng: random.Random, used: set[str]) -> str:
-    while True:
-        serial = f"{rng.randint(0, 99_999_999):08d}"
-        if serial not in used:
-            used.add(serial)
-            return serial
+    return draw_unique(used, lambda: f"{rng.randint(0, 99_999_999):08d}")
 
 
 def _created_at(rng: random.Random, now: datetime) -> datetime:

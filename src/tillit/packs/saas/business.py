@@ -25,20 +25,26 @@ from __future__ import annotations
 
 import hashlib
 import random
-import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import phonenumbers
 from sqlalchemy import Boolean, Column, Integer, MetaData, Numeric, String, Table, Text
-from stdnum import luhn
 
-from tillit.core.clock import ensure_utc
 from tillit.db.base import NAMING_CONVENTION, UtcDateTime
-from tillit.packs.base import BusinessData, DemoSubject
+from tillit.packs.base import BusinessData, DemoSubject, id_column, personal, plain
+from tillit.packs.fiction import (
+    ascii_fold,
+    between,
+    days_ago,
+    draw_unique,
+    example_email,
+    norwegian_mobile_candidate,
+    valid_mobile,
+    whole_seconds_utc,
+    with_luhn,
+)
 
 SERVICES: tuple[str, ...] = ("Fagportalen", "Kontoguiden", "Kostraguiden", "Flyt", "Bomkalkulatoren")
 """The Services the notice covers (fictional names for the document's products)."""
@@ -50,122 +56,114 @@ APPLICANT = "job_applicant"
 """Subject kinds: the policy's data-subject keys, also stored as the `subject_kind` fact of a row."""
 
 
-def _personal() -> dict[str, Any]:
-    return {"personal": True}
-
-
-def _plain() -> dict[str, Any]:
-    return {"personal": False}
-
-
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 users = Table(
     "saas_users",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False, info=_plain()),
-    Column("customer_number", String(16), nullable=False, unique=True, info=_personal()),
-    Column("name", String(120), nullable=False, info=_personal()),
-    Column("email", String(254), nullable=False, unique=True, info=_personal()),
-    Column("phone", String(20), nullable=False, info=_personal()),
-    Column("company", String(120), nullable=True, info=_personal()),
+    id_column(),
+    Column("customer_number", String(16), nullable=False, unique=True, info=personal()),
+    Column("name", String(120), nullable=False, info=personal()),
+    Column("email", String(254), nullable=False, unique=True, info=personal()),
+    Column("phone", String(20), nullable=False, info=personal()),
+    Column("company", String(120), nullable=True, info=personal()),
     # `customer` (private customer) or `business_user` (user or contact at a business customer): decides
     # the legal basis of customer administration, support and billing (section 1.2 of the notice).
-    Column("subject_kind", String(32), nullable=False, info=_plain()),
-    Column("access_role", String(20), nullable=False, info=_personal()),
-    Column("services", String(200), nullable=False, info=_personal()),
-    Column("created_at", UtcDateTime(), nullable=False, info=_plain()),
+    Column("subject_kind", String(32), nullable=False, info=plain()),
+    Column("access_role", String(20), nullable=False, info=personal()),
+    Column("services", String(200), nullable=False, info=personal()),
+    Column("created_at", UtcDateTime(), nullable=False, info=plain()),
     # None: a running subscription without an end date; in the future: a fixed term; in the past: ended,
     # so the account is deactivated and the rest is kept at most five years after this moment.
-    Column("subscription_ends_at", UtcDateTime(), nullable=True, info=_plain()),
+    Column("subscription_ends_at", UtcDateTime(), nullable=True, info=plain()),
 )
 
 login_log = Table(
     "saas_login_log",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False, info=_plain()),
+    id_column(),
     # None for an attempt with an e-mail address that belongs to no account.
-    Column("customer_number", String(16), nullable=True, index=True, info=_personal()),
-    Column("email", String(254), nullable=False, info=_personal()),
-    Column("ip_address", String(45), nullable=False, info=_personal()),
-    Column("user_agent", String(200), nullable=False, info=_personal()),
-    Column("succeeded", Boolean, nullable=False, info=_personal()),
+    Column("customer_number", String(16), nullable=True, index=True, info=personal()),
+    Column("email", String(254), nullable=False, info=personal()),
+    Column("ip_address", String(45), nullable=False, info=personal()),
+    Column("user_agent", String(200), nullable=False, info=personal()),
+    Column("succeeded", Boolean, nullable=False, info=personal()),
     # The moment of the attempt: personal (when someone logged in) and the retention anchor.
-    Column("created_at", UtcDateTime(), nullable=False, index=True, info=_personal()),
+    Column("created_at", UtcDateTime(), nullable=False, index=True, info=personal()),
 )
 
 remember_me_tokens = Table(
     "saas_remember_me_tokens",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False, info=_plain()),
-    Column("customer_number", String(16), nullable=False, index=True, info=_personal()),
-    Column("token_hash", String(64), nullable=False, unique=True, info=_personal()),
-    Column("user_agent", String(200), nullable=False, info=_personal()),
-    Column("created_at", UtcDateTime(), nullable=False, info=_plain()),
+    id_column(),
+    Column("customer_number", String(16), nullable=False, index=True, info=personal()),
+    Column("token_hash", String(64), nullable=False, unique=True, info=personal()),
+    Column("user_agent", String(200), nullable=False, info=personal()),
+    Column("created_at", UtcDateTime(), nullable=False, info=plain()),
     # The cookie lasts 30 days from the last visit: every visit moves this anchor.
-    Column("last_used_at", UtcDateTime(), nullable=False, index=True, info=_personal()),
+    Column("last_used_at", UtcDateTime(), nullable=False, index=True, info=personal()),
 )
 
 invoices = Table(
     "saas_invoices",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False, info=_plain()),
-    Column("invoice_number", String(20), nullable=False, unique=True, info=_personal()),
-    Column("customer_number", String(16), nullable=False, index=True, info=_personal()),
-    Column("billed_name", String(200), nullable=False, info=_personal()),
-    Column("billing_email", String(254), nullable=False, info=_personal()),
-    Column("service", String(40), nullable=False, info=_personal()),
-    Column("amount_nok", Numeric(12, 2), nullable=False, info=_personal()),
-    Column("currency", String(3), nullable=False, info=_plain()),
-    Column("subject_kind", String(32), nullable=False, info=_plain()),
-    Column("created_at", UtcDateTime(), nullable=False, info=_plain()),
-    Column("issued_at", UtcDateTime(), nullable=False, info=_plain()),
-    Column("paid_at", UtcDateTime(), nullable=True, info=_personal()),
+    id_column(),
+    Column("invoice_number", String(20), nullable=False, unique=True, info=personal()),
+    Column("customer_number", String(16), nullable=False, index=True, info=personal()),
+    Column("billed_name", String(200), nullable=False, info=personal()),
+    Column("billing_email", String(254), nullable=False, info=personal()),
+    Column("service", String(40), nullable=False, info=personal()),
+    Column("amount_nok", Numeric(12, 2), nullable=False, info=personal()),
+    Column("currency", String(3), nullable=False, info=plain()),
+    Column("subject_kind", String(32), nullable=False, info=plain()),
+    Column("created_at", UtcDateTime(), nullable=False, info=plain()),
+    Column("issued_at", UtcDateTime(), nullable=False, info=plain()),
+    Column("paid_at", UtcDateTime(), nullable=True, info=personal()),
     # The first moment after the financial (calendar) year of `issued_at`: the bookkeeping act counts its
     # five years from the end of the financial year, not from the invoice date.
-    Column("fiscal_year_ends_at", UtcDateTime(), nullable=False, info=_plain()),
+    Column("fiscal_year_ends_at", UtcDateTime(), nullable=False, info=plain()),
 )
 
 survey_responses = Table(
     "saas_survey_responses",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False, info=_plain()),
-    Column("customer_number", String(16), nullable=False, index=True, info=_personal()),
-    Column("survey_tool", String(20), nullable=False, info=_plain()),
-    Column("score", Integer, nullable=False, info=_personal()),
-    Column("comment", Text, nullable=True, info=_personal()),
-    Column("created_at", UtcDateTime(), nullable=False, info=_plain()),
+    id_column(),
+    Column("customer_number", String(16), nullable=False, index=True, info=personal()),
+    Column("survey_tool", String(20), nullable=False, info=plain()),
+    Column("score", Integer, nullable=False, info=personal()),
+    Column("comment", Text, nullable=True, info=personal()),
+    Column("created_at", UtcDateTime(), nullable=False, info=plain()),
 )
 
 prospects = Table(
     "saas_prospects",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False, info=_plain()),
-    Column("name", String(120), nullable=False, info=_personal()),
-    Column("email", String(254), nullable=False, info=_personal()),
-    Column("phone", String(20), nullable=True, info=_personal()),
-    Column("job_title", String(120), nullable=False, info=_personal()),
-    Column("company", String(120), nullable=False, info=_personal()),
-    Column("profile_url", String(200), nullable=False, info=_personal()),
-    Column("interested_in", String(200), nullable=False, info=_personal()),
-    Column("interactions", Text, nullable=False, info=_personal()),
-    Column("created_at", UtcDateTime(), nullable=False, info=_plain()),
-    Column("last_interaction_at", UtcDateTime(), nullable=False, info=_plain()),
+    id_column(),
+    Column("name", String(120), nullable=False, info=personal()),
+    Column("email", String(254), nullable=False, info=personal()),
+    Column("phone", String(20), nullable=True, info=personal()),
+    Column("job_title", String(120), nullable=False, info=personal()),
+    Column("company", String(120), nullable=False, info=personal()),
+    Column("profile_url", String(200), nullable=False, info=personal()),
+    Column("interested_in", String(200), nullable=False, info=personal()),
+    Column("interactions", Text, nullable=False, info=personal()),
+    Column("created_at", UtcDateTime(), nullable=False, info=plain()),
+    Column("last_interaction_at", UtcDateTime(), nullable=False, info=plain()),
 )
 
 job_applications = Table(
     "saas_job_applications",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False, info=_plain()),
-    Column("name", String(120), nullable=False, info=_personal()),
-    Column("email", String(254), nullable=False, info=_personal()),
-    Column("phone", String(20), nullable=False, info=_personal()),
-    Column("position", String(120), nullable=False, info=_personal()),
-    Column("cv_summary", Text, nullable=False, info=_personal()),
-    Column("outcome", String(20), nullable=True, info=_personal()),
-    Column("created_at", UtcDateTime(), nullable=False, info=_plain()),
+    id_column(),
+    Column("name", String(120), nullable=False, info=personal()),
+    Column("email", String(254), nullable=False, info=personal()),
+    Column("phone", String(20), nullable=False, info=personal()),
+    Column("position", String(120), nullable=False, info=personal()),
+    Column("cv_summary", Text, nullable=False, info=personal()),
+    Column("outcome", String(20), nullable=True, info=personal()),
+    Column("created_at", UtcDateTime(), nullable=False, info=plain()),
     # None while the process runs; the application is kept only as long as the recruitment needs it.
-    Column("process_closed_at", UtcDateTime(), nullable=True, info=_plain()),
+    Column("process_closed_at", UtcDateTime(), nullable=True, info=plain()),
 )
 
 
@@ -260,7 +258,7 @@ _YEAR = 365  # days; "about a year" is enough for spreading demo timestamps
 
 def generate(now: datetime, seed: int = 7) -> BusinessData:
     """Fictional people and their rows, the same for the same `now` and `seed`."""
-    now = ensure_utc(now).replace(microsecond=0)
+    now = whole_seconds_utc(now)
     rng = random.Random(seed)
     gen = _Generator(now, rng)
     for index, person in enumerate(_PRIVATE_CUSTOMERS):
@@ -292,37 +290,20 @@ class _Generator:
         return len(self.rows[table.name]) + 1
 
     def _ago(self, min_days: int, max_days: int) -> datetime:
-        return self.now - timedelta(
-            days=self.rng.randint(min_days, max_days), seconds=self.rng.randint(0, 86_399)
-        )
+        return days_ago(self.rng, self.now, min_days, max_days)
 
     def _between(self, start: datetime, end: datetime) -> datetime:
-        span = max(int((end - start).total_seconds()), 1)
-        return start + timedelta(seconds=self.rng.randint(0, span))
-
-    def _unique(self, make: Callable[[], str]) -> str:
-        """A value from `make` that no earlier row used (numbers are drawn again on a clash)."""
-        while True:
-            value = make()
-            if value not in self.used:
-                self.used.add(value)
-                return value
+        return between(self.rng, start, end)
 
     def _email(self, person: _Person) -> str:
         """first.last@example.com, with a number added if two people share a name."""
-        base = f"{_ascii(person.first)}.{_ascii(person.last)}".lower()
-        candidate, number = f"{base}@example.com", 1
-        while candidate in self.used:
-            number += 1
-            candidate = f"{base}{number}@example.com"
-        self.used.add(candidate)
-        return candidate
+        return example_email(person.first, person.last, self.used)
 
     def _phone(self, language: str) -> str:
-        return self._unique(lambda: _mobile_number(self.rng, "SE" if language == "sv" else "NO"))
+        return draw_unique(self.used, lambda: _mobile_number(self.rng, "SE" if language == "sv" else "NO"))
 
     def _customer_number(self) -> str:
-        return self._unique(lambda: _with_luhn(str(self.rng.randint(100_000, 999_999))))
+        return draw_unique(self.used, lambda: with_luhn(str(self.rng.randint(100_000, 999_999))))
 
     def _subscription(self, index: int) -> tuple[datetime, datetime | None]:
         """(created_at, subscription_ends_at): a mix of running, fixed-term, recently and long ended."""
@@ -483,7 +464,7 @@ class _Generator:
         phone = self._phone(person.language)
         # The last one has not been in touch for more than five years: past retention.
         last = self._ago(6 * _YEAR, 7 * _YEAR) if index == 2 else self._ago(5, 2 * _YEAR)
-        slug = _ascii(f"{person.first}-{person.last}").lower()
+        slug = ascii_fold(f"{person.first}-{person.last}")
         self.rows[prospects.name].append(
             {
                 "id": self._next_id(prospects),
@@ -538,30 +519,12 @@ class _Generator:
         )
 
 
-def _with_luhn(digits: str) -> str:
-    return digits + str(luhn.calc_check_digit(digits))
-
-
 def _mobile_number(rng: random.Random, region: str) -> str:
     """A valid mobile number in E.164: Norwegian 4xxxxxxx/9xxxxxxx, Swedish 07x-xxx xx xx."""
-    while True:
+
+    def candidate() -> str:
         if region == "SE":
-            national = f"7{rng.choice('0236')}{rng.randint(0, 9_999_999):07d}"
-            candidate = f"+46{national}"
-        else:
-            candidate = f"+47{rng.choice('49')}{rng.randint(0, 9_999_999):07d}"
-        number = phonenumbers.parse(candidate, None)
-        if phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in (
-            phonenumbers.PhoneNumberType.MOBILE,
-            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-        ):
-            return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+            return f"+467{rng.choice('0236')}{rng.randint(0, 9_999_999):07d}"
+        return norwegian_mobile_candidate(rng)
 
-
-_TRANSLITERATE = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "Ae", "Ø": "O", "Å": "A"})
-
-
-def _ascii(text: str) -> str:
-    """Letters for an e-mail address: Norwegian letters spelled out, other accents dropped."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATE))
-    return "".join(ch for ch in decomposed if ch.isascii())
+    return valid_mobile(candidate)

@@ -17,80 +17,73 @@ from __future__ import annotations
 import hashlib
 import hmac
 import random
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import phonenumbers
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import BigInteger, Column, Float, Integer, MetaData, String, Table
-from stdnum import luhn
 from stdnum.dk import cpr
 
-from tillit.core.clock import ensure_utc
 from tillit.db.base import NAMING_CONVENTION, UtcDateTime
-from tillit.packs.base import BusinessData, DemoSubject
-
-
-def _personal() -> dict[str, Any]:
-    """Column info of personal data: the policy must map the column in its dataset's `fields`."""
-    return {"personal": True}
-
-
-def _plain() -> dict[str, Any]:
-    """Column info of a column that is not personal data (keys, retention anchors, codes)."""
-    return {"personal": False}
-
+from tillit.packs.base import BusinessData, DemoSubject, id_column, personal, plain
+from tillit.packs.fiction import (
+    DANISH_SPELLING,
+    ascii_slug,
+    draw_unique,
+    mobile_number,
+    whole_seconds_utc,
+    with_luhn,
+)
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 subscribers = Table(
     "telecom_subscribers",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False, info=_plain()),
-    Column("customer_number", String(8), unique=True, nullable=True, info=_personal()),
-    Column("name", String(120), nullable=True, info=_personal()),
-    Column("street_address", String(120), nullable=True, info=_personal()),
-    Column("postcode", String(4), nullable=True, info=_personal()),
-    Column("city", String(60), nullable=True, info=_personal()),
-    Column("email", String(254), nullable=True, index=True, info=_personal()),
-    Column("phone", String(16), nullable=True, index=True, info=_personal()),
-    Column("cpr_number", String(10), nullable=True, index=True, info=_personal()),
-    Column("bank_account", String(20), nullable=True, info=_personal()),
-    Column("credit_rating", String(2), nullable=True, info=_personal()),
-    Column("created_at", UtcDateTime(), nullable=False, info=_plain()),
-    Column("contract_ended_at", UtcDateTime(), nullable=True, info=_plain()),
+    id_column(),
+    Column("customer_number", String(8), unique=True, nullable=True, info=personal()),
+    Column("name", String(120), nullable=True, info=personal()),
+    Column("street_address", String(120), nullable=True, info=personal()),
+    Column("postcode", String(4), nullable=True, info=personal()),
+    Column("city", String(60), nullable=True, info=personal()),
+    Column("email", String(254), nullable=True, index=True, info=personal()),
+    Column("phone", String(16), nullable=True, index=True, info=personal()),
+    Column("cpr_number", String(10), nullable=True, index=True, info=personal()),
+    Column("bank_account", String(20), nullable=True, info=personal()),
+    Column("credit_rating", String(2), nullable=True, info=personal()),
+    Column("created_at", UtcDateTime(), nullable=False, info=plain()),
+    Column("contract_ended_at", UtcDateTime(), nullable=True, info=plain()),
 )
 """The customer register. `contract_ended_at` anchors the one-year period after the customer leaves."""
 
 subscriptions = Table(
     "telecom_subscriptions",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False, info=_plain()),
-    Column("customer_number", String(8), nullable=True, index=True, info=_personal()),
-    Column("msisdn", String(16), nullable=True, index=True, info=_personal()),
-    Column("contract_type", String(32), nullable=True, info=_personal()),
-    Column("plan_code", String(32), nullable=True, info=_personal()),
-    Column("started_at", UtcDateTime(), nullable=False, info=_plain()),
-    Column("contract_ended_at", UtcDateTime(), nullable=True, info=_plain()),
-    Column("created_at", UtcDateTime(), nullable=False, info=_plain()),
+    id_column(),
+    Column("customer_number", String(8), nullable=True, index=True, info=personal()),
+    Column("msisdn", String(16), nullable=True, index=True, info=personal()),
+    Column("contract_type", String(32), nullable=True, info=personal()),
+    Column("plan_code", String(32), nullable=True, info=personal()),
+    Column("started_at", UtcDateTime(), nullable=False, info=plain()),
+    Column("contract_ended_at", UtcDateTime(), nullable=True, info=plain()),
+    Column("created_at", UtcDateTime(), nullable=False, info=plain()),
 )
 
 call_records = Table(
     "telecom_call_records",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False, info=_plain()),
-    Column("msisdn", String(16), nullable=True, index=True, info=_personal()),
-    Column("started_at", UtcDateTime(), nullable=False, index=True, info=_plain()),
-    Column("kind", String(8), nullable=True, info=_personal()),
-    Column("direction", String(8), nullable=True, info=_personal()),
-    Column("duration_seconds", Integer, nullable=True, info=_personal()),
-    Column("other_party_hash", String(32), nullable=True, info=_personal()),
-    Column("cell_id", String(32), nullable=True, info=_personal()),
-    Column("cell_latitude", Float, nullable=True, info=_personal()),
-    Column("cell_longitude", Float, nullable=True, info=_personal()),
-    Column("created_at", UtcDateTime(), nullable=False, info=_plain()),
+    id_column(),
+    Column("msisdn", String(16), nullable=True, index=True, info=personal()),
+    Column("started_at", UtcDateTime(), nullable=False, index=True, info=plain()),
+    Column("kind", String(8), nullable=True, info=personal()),
+    Column("direction", String(8), nullable=True, info=personal()),
+    Column("duration_seconds", Integer, nullable=True, info=personal()),
+    Column("other_party_hash", String(32), nullable=True, info=personal()),
+    Column("cell_id", String(32), nullable=True, info=personal()),
+    Column("cell_latitude", Float, nullable=True, info=personal()),
+    Column("cell_longitude", Float, nullable=True, info=personal()),
+    Column("created_at", UtcDateTime(), nullable=False, info=plain()),
 )
 """Traffic data with the cell site the phone used: what the data retention order makes the operator log.
 The other party is stored only as a keyed hash, so the log can link calls between the same two numbers
@@ -99,18 +92,18 @@ without holding the other person's number in clear."""
 invoices = Table(
     "telecom_invoices",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False, info=_plain()),
-    Column("invoice_number", String(12), unique=True, nullable=True, info=_personal()),
-    Column("customer_number", String(8), nullable=True, index=True, info=_personal()),
-    Column("billing_name", String(120), nullable=True, info=_personal()),
-    Column("billing_address", String(200), nullable=True, info=_personal()),
-    Column("amount_ore", BigInteger, nullable=True, info=_personal()),
-    Column("payment_method", String(24), nullable=True, info=_personal()),
-    Column("issued_at", UtcDateTime(), nullable=False, info=_plain()),
-    Column("due_at", UtcDateTime(), nullable=False, info=_plain()),
-    Column("paid_at", UtcDateTime(), nullable=True, info=_plain()),
-    Column("fiscal_year_ends_at", UtcDateTime(), nullable=False, info=_plain()),
-    Column("created_at", UtcDateTime(), nullable=False, info=_plain()),
+    id_column(),
+    Column("invoice_number", String(12), unique=True, nullable=True, info=personal()),
+    Column("customer_number", String(8), nullable=True, index=True, info=personal()),
+    Column("billing_name", String(120), nullable=True, info=personal()),
+    Column("billing_address", String(200), nullable=True, info=personal()),
+    Column("amount_ore", BigInteger, nullable=True, info=personal()),
+    Column("payment_method", String(24), nullable=True, info=personal()),
+    Column("issued_at", UtcDateTime(), nullable=False, info=plain()),
+    Column("due_at", UtcDateTime(), nullable=False, info=plain()),
+    Column("paid_at", UtcDateTime(), nullable=True, info=plain()),
+    Column("fiscal_year_ends_at", UtcDateTime(), nullable=False, info=plain()),
+    Column("created_at", UtcDateTime(), nullable=False, info=plain()),
 )
 """Invoices carry the billing name and address themselves: they are accounting records kept five years
 after the financial year, longer than the customer register keeps the customer."""
@@ -176,7 +169,7 @@ def generate(now: datetime, seed: int = 7) -> BusinessData:
     One customer in five has left: some less than a year ago (still held), some more (past the period).
     """
     rng = random.Random(seed)
-    now = _utc(now)
+    now = whole_seconds_utc(now)
     subjects: list[DemoSubject] = []
     subscriber_rows: list[dict[str, Any]] = []
     subscription_rows: list[dict[str, Any]] = []
@@ -185,16 +178,16 @@ def generate(now: datetime, seed: int = 7) -> BusinessData:
     used: set[str] = set()
 
     for index in range(25):
-        name = _unique(rng, used, lambda: f"{rng.choice(_FIRST_NAMES)} {rng.choice(_LAST_NAMES)}")
-        customer_number = _unique(rng, used, lambda: _customer_number(rng))
-        cpr_number = _unique(rng, used, lambda: _cpr_number(rng))
-        phone = _unique(rng, used, lambda: _mobile_number(rng))
+        name = draw_unique(used, lambda: f"{rng.choice(_FIRST_NAMES)} {rng.choice(_LAST_NAMES)}")
+        customer_number = draw_unique(used, lambda: _customer_number(rng))
+        cpr_number = draw_unique(used, lambda: _cpr_number(rng))
+        phone = draw_unique(used, lambda: _mobile_number(rng))
         postcode, town, home_cell = rng.choice(_TOWNS)
         street = f"{rng.choice(_STREETS)} {rng.randint(1, 120)}"
         created_at = now - timedelta(days=rng.randint(400, 9 * 365), hours=rng.randint(0, 23))
         ended_at = _contract_end(rng, index, now, created_at)
         language = "en" if index % 9 == 4 else "da"
-        email = f"{_ascii_slug(name)}.{customer_number[-3:]}@example.com"
+        email = f"{ascii_slug(name, DANISH_SPELLING)}.{customer_number[-3:]}@example.com"
 
         subjects.append(
             DemoSubject(
@@ -230,7 +223,7 @@ def generate(now: datetime, seed: int = 7) -> BusinessData:
         lines = [(phone, rng.choice(("MOBIL_BASIS", "MOBIL_FRI", "MOBIL_FAMILIE")), created_at)]
         if rng.random() < 0.3:
             second_start = created_at + timedelta(days=rng.randint(30, 300))
-            lines.append((_unique(rng, used, lambda: _mobile_number(rng)), "DATA_5G", second_start))
+            lines.append((draw_unique(used, lambda: _mobile_number(rng)), "DATA_5G", second_start))
         monthly_ore = 0
         for msisdn, plan, started_at in lines:
             contract_type, price = PLANS[plan]
@@ -287,24 +280,9 @@ def hash_other_party(number: str) -> str:
     return hmac.new(OTHER_PARTY_KEY, number.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _utc(value: datetime) -> datetime:
-    """`now` as aware UTC in whole seconds, so generated rows compare equal after a database round trip."""
-    return ensure_utc(value).replace(microsecond=0)
-
-
-def _unique(rng: random.Random, used: set[str], make: Callable[[], str]) -> str:
-    """Draw from `make` until the value is new: names and numbers must not repeat across customers."""
-    while True:
-        value = make()
-        if value not in used:
-            used.add(value)
-            return value
-
-
 def _customer_number(rng: random.Random) -> str:
     """Eight digits starting with 7, the last a Luhn check digit (so a typo is caught at the counter)."""
-    body = "7" + f"{rng.randint(0, 999_999):06d}"
-    return body + luhn.calc_check_digit(body)
+    return with_luhn("7" + f"{rng.randint(0, 999_999):06d}")
 
 
 def _cpr_number(rng: random.Random) -> str:
@@ -320,24 +298,12 @@ def _cpr_number(rng: random.Random) -> str:
             return number
 
 
+_MOBILE_PREFIXES = ("2", "30", "31", "40", "41", "42", "50", "51", "52", "53", "60", "61")
+
+
 def _mobile_number(rng: random.Random) -> str:
     """A Danish mobile number in E.164 that `phonenumbers` accepts."""
-    while True:
-        prefix = rng.choice(("2", "30", "31", "40", "41", "42", "50", "51", "52", "53", "60", "61"))
-        candidate = "+45" + prefix + "".join(str(rng.randint(0, 9)) for _ in range(8 - len(prefix)))
-        parsed = phonenumbers.parse(candidate, None)
-        if phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed) in _MOBILE_TYPES:
-            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
-_MOBILE_TYPES = frozenset(
-    {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
-)
-
-
-def _ascii_slug(name: str) -> str:
-    folded = name.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
-    return ".".join(folded.split())
+    return mobile_number(rng, "+45", _MOBILE_PREFIXES, 8)
 
 
 def _contract_end(rng: random.Random, index: int, now: datetime, created_at: datetime) -> datetime | None:
