@@ -205,3 +205,23 @@ def smtp_server() -> Iterator[tuple[str, int, _Inbox]]:
         yield "127.0.0.1", port, inbox
     finally:
         controller.stop()
+
+
+_RAN: dict[str, dict[str, int]] = {"postgres": {}, "browser": {}}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count PostgreSQL and browser tests by outcome, so a CI log shows that they ran (not skipped)."""
+    for marker, counts in _RAN.items():
+        if marker not in report.keywords:
+            continue
+        if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+            counts[report.outcome] = counts.get(report.outcome, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for marker, counts in _RAN.items():
+        total = sum(counts.values())
+        detail = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "none"
+        label = "PostgreSQL" if marker == "postgres" else "browser (Chromium)"
+        terminalreporter.write_line(f"{label} tests run: {total} ({detail})")
