@@ -66,6 +66,22 @@ def safe_next(target: str | None) -> str:
     return "/console"
 
 
+ROLE_HOMES: tuple[tuple[str, str], ...] = (
+    ("advisor", "/console"),
+    ("supervisor", "/console"),
+    ("dpo", "/console/rights"),
+    ("security_officer", "/console/disclosure"),
+    ("marketing", "/console/marketing"),
+)
+
+
+def home_for(roles: list[str], target: str) -> str:
+    """Where a login lands: the page asked for, unless it is the advisors' queue and the role has none."""
+    if target != "/console" or "advisor" in roles or "supervisor" in roles:
+        return target
+    return next((home for role, home in ROLE_HOMES if role in roles), target)
+
+
 def _same_origin(request: Request) -> bool:
     origin = request.headers.get("origin")
     if origin is None or origin == "null":
@@ -141,7 +157,7 @@ def login(
     except NotAuthenticatedError:
         message = gettext(lang, N_("Wrong username or password."))
         return _login_page(request, runtime, next_path=target, error=message, status_code=401)
-    response = RedirectResponse(target, status_code=303)
+    response = RedirectResponse(home_for(account.roles, target), status_code=303)
     deps.set_session_cookie(response, runtime, deps.STAFF_COOKIE, token, secure=request.url.scheme == "https")
     response.delete_cookie(LOGIN_COOKIE, path=LOGIN_PATH)
     return response

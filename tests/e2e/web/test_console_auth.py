@@ -190,3 +190,13 @@ def test_an_expired_session_goes_back_to_login_with_a_message(
 
     login(client, "anna")  # a fresh login works at the new time
     assert client.get("/console").status_code == 200
+
+
+def test_login_lands_on_the_page_for_the_role() -> None:
+    from tillit.web.console_auth import home_for
+
+    assert home_for(["advisor"], "/console") == "/console"
+    assert home_for(["dpo"], "/console") == "/console/rights"
+    assert home_for(["security_officer"], "/console") == "/console/disclosure"
+    assert home_for(["marketing"], "/console") == "/console/marketing"
+    assert home_for(["dpo"], "/console/retention") == "/console/retention"
