@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -110,6 +110,34 @@ def select_where(
 ) -> list[dict[str, Any]]:
     stmt = select(*(table.c[name] for name in columns)).where(condition)
     return [dict(row._mapping) for row in session.execute(stmt)]
+
+
+STREAM_BATCH = 5_000
+"""Rows fetched per round trip when streaming (server-side cursor on PostgreSQL)."""
+
+
+def stream_where(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    condition: ColumnElement[bool],
+    *,
+    order_by: str,
+) -> Iterator[Sequence[Any]]:
+    """Rows as plain tuples (in `columns` order), sorted by `order_by`, `STREAM_BATCH` at a time.
+
+    Core on the session's connection (same transaction), no ORM: a subject with 100,000 rows costs one
+    query, and building a mapping per row was most of the time before. Sorting in SQL leaves the
+    caller's own stable sort with nothing to move."""
+    stmt = (
+        select(*(table.c[name] for name in columns))
+        .where(condition)
+        .order_by(table.c[order_by])
+        .execution_options(yield_per=STREAM_BATCH)  # on the statement: on the connection it would stick
+    )
+    result = session.connection().execute(stmt)
+    for partition in result.partitions():
+        yield from partition
 
 
 def select_by_keys(

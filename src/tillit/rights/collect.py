@@ -21,8 +21,8 @@ from typing import Any, Literal
 
 from tillit.audit import service as audit_service
 from tillit.consent import service as consent_service
-from tillit.core.identifiers import SUBJECT_IDENTIFIER_KINDS
 from tillit.conversations import service as conversations_service
+from tillit.core.identifiers import SUBJECT_IDENTIFIER_KINDS
 from tillit.datasets import service as datasets_service
 from tillit.retention import service as retention_service
 from tillit.retention.schemas import HoldBrief
@@ -33,7 +33,7 @@ from tillit.subjects import service as subjects_service
 AUDIT_LIMIT = 10_000
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     id: str
     data: dict[str, Any]
