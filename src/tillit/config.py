@@ -32,6 +32,10 @@ class Settings(BaseSettings):
         description="Train the chatbot in a background thread at start-up, so the first customer does not "
         "wait seconds for it; tests turn it off to stay fast",
     )
+    bench_endpoints: bool = Field(
+        default=False,
+        description="Mount /api/v1/bench/* for bench/chat_turn.py; refused outside demo mode",
+    )
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_username: str | None = None
@@ -47,6 +51,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "TILLIT_SECRET_KEY is the demo placeholder; set a real secret "
                 "(or TILLIT_DEMO_MODE=true for a local demo)"
+            )
+        if self.bench_endpoints and not self.demo_mode:
+            raise ValueError(
+                "TILLIT_BENCH_ENDPOINTS adds an unauthenticated write endpoint for benchmarks; "
+                "it is refused outside demo mode"
             )
         if len(self.secret_key) < 16:
             raise ValueError("TILLIT_SECRET_KEY must be at least 16 characters")

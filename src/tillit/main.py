@@ -58,6 +58,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(matching_router)
     _include_rights(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if settings.bench_endpoints:  # benchmarks only (demo mode); see tillit.bench_endpoints
+        from tillit.bench_endpoints import build_router as bench_router
+
+        app.include_router(bench_router(context))
 
     @app.get("/api/health", tags=["operations"])
     def health() -> dict[str, str]:

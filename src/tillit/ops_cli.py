@@ -110,6 +110,10 @@ def register(app: typer.Typer) -> None:
             host=host or settings.host,
             port=port or settings.port,
             workers=workers,
+            # uvicorn kills a worker that does not answer its supervisor's ping within this many seconds.
+            # Its default of 5 killed workers in a loop on a busy 2-core machine while they imported the
+            # app or trained the chatbot at start-up; a hung worker is still replaced, only later.
+            timeout_worker_healthcheck=30,
             log_level=settings.log_level.lower(),
             log_config=logging_config(settings.log_level),
         )

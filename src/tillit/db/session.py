@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,15 +40,29 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 class UnitOfWork:
-    """A transaction boundary: a use case opens one, does its work through `session`, commits once."""
+    """A transaction boundary: a use case opens one, does its work through `session`, commits once.
+
+    On SQLite, write transactions of one process take turns on a lock. SQLite has one writer at a time
+    anyway; without the lock, threads that find the database locked sleep in SQLite's busy handler (up
+    to 100 ms a try, however soon the lock is free), which made throughput collapse and p99 reach
+    seconds under 100 concurrent chats; and a transaction that read first and writes later could fail
+    at once with "database is locked" when another writer committed in between. Other processes on the
+    same file still wait through `busy_timeout`. PostgreSQL needs none of this."""
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
+        bind = session_factory.kw.get("bind")
+        sqlite = bind is not None and bind.dialect.name == "sqlite"
+        self._write_lock: threading.RLock | None = threading.RLock() if sqlite else None
 
     @contextmanager
     def begin(self) -> Iterator[Session]:
         """Yield a session inside a transaction; commit on success, roll back on any error."""
-        with self._session_factory() as session, session.begin():
+        if self._write_lock is None:
+            with self._session_factory() as session, session.begin():
+                yield session
+            return
+        with self._write_lock, self._session_factory() as session, session.begin():
             yield session
 
     @contextmanager
