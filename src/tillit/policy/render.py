@@ -326,6 +326,10 @@ class _Builder:
         durations = {rule.keep for rule in purpose.retention}
         longest = max(durations, key=_approximate_days)
         if _approximate_days(longest) == 0:
+            anchors = {rule.from_ for rule in purpose.retention}
+            if len(anchors) == 1 and (anchor := anchors.pop()) != "created_at":
+                # "Deleted immediately" alone would hide that the data is kept until the anchor happens.
+                return capitalise(w._("Deleted immediately %(anchor)s", anchor=w.anchor(anchor)))
             return w._("Deleted immediately")
         if len(durations) == 1:
             return capitalise(w.duration(longest))
