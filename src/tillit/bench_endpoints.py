@@ -23,7 +23,7 @@ bench_metadata = MetaData()
 baseline_rows = Table(
     "bench_baseline",
     bench_metadata,
-    Column("id", String(32), primary_key=True),
+    Column("id", String(36), primary_key=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
