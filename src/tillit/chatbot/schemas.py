@@ -84,7 +84,9 @@ class BotReply(BaseModel):
     - `handoff`: the customer asked for a person, so the conversation should join the queue;
     - `offer_human`: show the customer a way to reach a person (after failures, or when logging in is
       needed first);
-    - `generated`: the text was rewritten by a language model, so the UI shows `disclaimer`.
+    - `generated`: the text was rewritten by a language model, so the UI shows `disclaimer`;
+    - `restricted`: the customer's processing is restricted (Art. 18): the bot said so and did nothing
+      else (no classification, no action), and `record_turn` neither counts nor samples the turn.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -101,6 +103,7 @@ class BotReply(BaseModel):
     action: ActionResult | None = None
     generated: bool = False
     disclaimer: str | None = None
+    restricted: bool = False
 
 
 class EvalItem(BaseModel):

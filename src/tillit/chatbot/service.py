@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from tillit.chatbot import actions, classifier, kb, repository, rules
+from tillit.chatbot import actions, classifier, kb, repository, rules, texts
 from tillit.chatbot.llm import LlmClient, LlmError, build_messages
 from tillit.chatbot.schemas import HUMAN, OUT_OF_SCOPE, BotContext, BotReply, EvalItem, KnowledgeBase
 from tillit.core.clock import Clock
@@ -26,6 +26,7 @@ from tillit.core.errors import ValidationFailedError
 from tillit.core.ids import new_id
 from tillit.pii import MaskStyle, find, mask
 from tillit.policy.schema import Policy, Purpose
+from tillit.subjects import service as subjects_service
 
 HANDOFF_ACTIONS = frozenset({"handoff", "human"})
 """A topic whose action is one of these puts the conversation in the advisors' queue."""
@@ -80,7 +81,17 @@ def answer(
     kb_dir: Path | None = None,
 ) -> BotReply:
     """The bot's reply to one customer message. Actions need `session`, `clock` (and `secret` for the
-    bank's, to read the customer's identities); `llm` turns on generated answers."""
+    bank's, to read the customer's identities); `llm` turns on generated answers.
+
+    A customer whose processing is restricted (Art. 18) gets one polite sentence saying so, in the
+    conversation's language, before anything reads the text: no language detection, no classification,
+    no action, no language model. Storing the message (the caller's) is the one use restriction allows."""
+    if (
+        session is not None
+        and context.subject_id is not None
+        and subjects_service.is_restricted(session, context.subject_id)
+    ):
+        return restricted_reply(policy, context.language)
     bot = get_bot(pack, kb_dir=kb_dir, languages=policy.languages)
     language = reply_language(bot, text, context, policy)
     base = _kb_for(bot, language)
@@ -147,6 +158,19 @@ def answer(
                 **common,
             )
     return BotReply(topic=topic, text=entry.answer, answered=True, **common)
+
+
+def restricted_reply(policy: Policy, language: str | None) -> BotReply:
+    """What the bot says, and only says, to a customer whose processing is restricted."""
+    lang = language if language in policy.languages else policy.organisation.default_language
+    return BotReply(
+        topic=None,
+        confidence=0.0,
+        language=lang,
+        text=texts.text("restricted", lang),
+        answered=False,
+        restricted=True,
+    )
 
 
 def classify(bot: classifier.TrainedBot, text: str, prediction: classifier.Prediction) -> tuple[str, float]:
@@ -264,7 +288,10 @@ def record_turn(
     """Count the turn in the statistics and, for a random fraction (the policy's `sample_rate`), copy the
     question with personal data masked into the sample store, dated to the day and linked to nothing.
     `objections` are purposes the customer objected to: no sample (or count) for those. Returns whether
-    a sample was taken. Joins the caller's transaction."""
+    a sample was taken. Joins the caller's transaction. A restricted customer's turn is neither counted
+    nor sampled (statistics and chatbot improvement are uses, not storage)."""
+    if reply.restricted:
+        return False
     now = clock.now()
     stats_objected = any(p.id in objections for p in statistics_purposes(policy))
     if not stats_objected:

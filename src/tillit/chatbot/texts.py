@@ -10,6 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 _TEXTS: dict[str, dict[str, str]] = {
+    "restricted": {
+        "nb": "Behandlingen av opplysningene dine er begrenset etter ønske fra deg, så chatboten kan ikke "
+        "svare nå. Meldingen din er lagret. Du kan oppheve begrensningen i personvernsenteret, eller "
+        "kontakte oss på telefon eller brev.",
+        "sv": "Behandlingen av dina uppgifter är begränsad på din begäran, så chattboten kan inte svara nu. "
+        "Ditt meddelande har sparats. Du kan häva begränsningen i integritetscentret, eller kontakta oss "
+        "per telefon eller brev.",
+        "da": "Behandlingen af dine oplysninger er begrænset efter dit ønske, så chatbotten kan ikke svare "
+        "nu. Din besked er gemt. Du kan ophæve begrænsningen i privatlivscentret, eller kontakte os på "
+        "telefon eller brev.",
+        "en": "Processing of your data is restricted at your request, so the chatbot cannot answer now. "
+        "Your message has been stored. You can lift the restriction in the privacy centre, or contact us "
+        "by phone or letter.",
+    },
     "track.ask_number": {
         "nb": "Hva er sendingsnummeret? Det står på kvitteringen eller i varselet, f.eks. CP123456785NO.",
         "sv": "Vilket är sändningsnumret? Det finns på kvittot eller i aviseringen, t.ex. CP123456785NO.",

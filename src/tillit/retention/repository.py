@@ -139,15 +139,16 @@ def ids_in(session: Session, column: InstrumentedAttribute[str], ids: Sequence[s
 
 def hold_rows_of_records(
     session: Session, record_type: str, record_ids: Sequence[str], *, chunk: int
-) -> list[tuple[str, str, datetime | None, str | None]]:
-    """(record_id, purpose, expires_at, ended_reason) of every hold on these records.
+) -> list[tuple[list[str], str, datetime | None, str | None]]:
+    """Every hold on these records, grouped: ([record_id, ...], purpose, expires_at, ended_reason), one
+    tuple per distinct hold (most records of one kind are held alike, so 100,000 records give a few
+    groups and a few timestamps to convert, not 100,000 rows).
 
     PostgreSQL: one query joining the holds to `unnest(:ids)` (one array parameter, a hash join; an
-    `= ANY(:ids)` literal of 100,000 ids costs more to plan than to run). Elsewhere `chunk` ids per IN
-    list. Core on the session's connection: no ORM row processing for 100,000 tuples."""
+    `= ANY(:ids)` literal of 100,000 ids costs more to plan than to run) and grouping with `array_agg`.
+    Elsewhere `chunk` ids per IN list, grouped here. Core on the session's connection: no ORM rows."""
     session.flush()
     connection = session.connection()
-    columns = (Hold.record_id, Hold.purpose, Hold.expires_at, Hold.ended_reason)
     if connection.dialect.name == "postgresql":
         ids = (
             func.unnest(bindparam(None, list(dict.fromkeys(record_ids)), type_=ARRAY(String)))
@@ -155,14 +156,17 @@ def hold_rows_of_records(
             .render_derived()
         )
         stmt = (
-            select(*columns)
+            select(func.array_agg(Hold.record_id), Hold.purpose, Hold.expires_at, Hold.ended_reason)
             .join_from(Hold, ids, Hold.record_id == ids.c.id)
             .where(Hold.record_type == record_type)
+            .group_by(Hold.purpose, Hold.expires_at, Hold.ended_reason)
         )
-        return [(r[0], r[1], r[2], r[3]) for r in connection.execute(stmt).all()]
-    found: list[tuple[str, str, datetime | None, str | None]] = []
+        return [(list(r[0]), r[1], r[2], r[3]) for r in connection.execute(stmt).all()]
+    groups: dict[tuple[str, datetime | None, str | None], list[str]] = {}
+    columns = (Hold.record_id, Hold.purpose, Hold.expires_at, Hold.ended_reason)
     for start in range(0, len(record_ids), chunk):
         part = list(record_ids[start : start + chunk])
         stmt = select(*columns).where(Hold.record_type == record_type, Hold.record_id.in_(part))
-        found.extend((r[0], r[1], r[2], r[3]) for r in connection.execute(stmt))
-    return found
+        for r in connection.execute(stmt):
+            groups.setdefault((r[1], r[2], r[3]), []).append(r[0])
+    return [(found, *key) for key, found in groups.items()]

@@ -331,16 +331,17 @@ def holds_by_record(
     `holds_for` in a few set-based queries, for rights requests that list every record of a subject."""
     chunk = 10_000 if session.get_bind().dialect.name == "postgresql" else 900
     result: dict[str, list[HoldBrief]] = {}
-    # Records of one kind mostly share their holds (same purpose, same end): one tuple per distinct hold.
-    briefs: dict[tuple[str, datetime | None, str | None], HoldBrief] = {}
-    for record_id, purpose, expires_at, ended in repository.hold_rows_of_records(
+    for ids, purpose, expires_at, ended in repository.hold_rows_of_records(
         session, record_type, list(record_ids), chunk=chunk
     ):
-        key = (purpose, expires_at, ended)
-        brief = briefs.get(key)
-        if brief is None:
-            brief = briefs[key] = HoldBrief(purpose, expires_at, ended)
-        result.setdefault(record_id, []).append(brief)
+        brief = HoldBrief(purpose, expires_at, ended)  # one per distinct hold, shared by its records
+        for record_id in ids:
+            found = result.get(record_id)
+            if found is None:
+                result[record_id] = [brief]
+            else:
+                found.append(brief)
     for holds in result.values():
-        holds.sort()
+        if len(holds) > 1:
+            holds.sort()
     return result

@@ -1,8 +1,9 @@
 """Requests that change something other than deleting: rectification, restriction, objection, withdrawal.
 
-Rectification changes the value everywhere tillit knows it: the subject's identifiers (through
-`subjects.service`) and every dataset column holding that kind of data (identity columns of the kind,
-and fields whose data category is the kind's category), through the audited connector. Datasets are
+Rectification changes the value everywhere tillit knows it: the subject's identifiers and display name
+(through `subjects.service`, encrypted as at creation) and every dataset column holding that kind of
+data (identity columns of the kind, and fields whose data category is the kind's category), through the
+audited connector. Datasets are
 changed first, while the old identities still find the rows. Processors with a callback URL whose
 purposes receive the changed category are told through the notifier.
 
@@ -109,6 +110,19 @@ def rectify(ctx: Context, notifier: ProcessorNotifier | None) -> list[TableLine]
             )
         )
         changes.append({"field": kind, "value": value, "category": category})
+    if kind == "name":
+        subjects_service.set_display_name(ctx.session, ctx.subject_id, value, secret=ctx.secret)
+        lines.append(
+            TableLine(
+                source="tillit",
+                record_type="subject",
+                table="subject_subject",
+                found=1,
+                changed=1,
+                note="display name replaced",
+            )
+        )
+        changes.append({"field": "display_name", "value": value, "category": category})
     if notifier is not None:
         payload = {"request_id": ctx.request.id, "subject_id": ctx.subject_id, "changes": changes}
         for recipient_id in processors_for(ctx.policy, category):

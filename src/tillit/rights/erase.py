@@ -10,15 +10,22 @@ the audited connector, the subject (with its identifiers) through `subjects.serv
 theirs is kept. What is never deleted here, and why, is reported too: the audit log (append-only
 evidence of who read or changed the data, Art. 5(2)) and the rights requests themselves (evidence that
 this request was handled).
+
+Legal holds (`retention.legal`: litigation, an authority's order) suspend deletion: a record under an
+active legal hold, or every record of a subject under one, is not deleted here. Its purpose holds still
+end (the person asked for erasure, so once the legal hold is released the sweeper deletes it), and it
+is reported as kept with the authority and its reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from tillit.consent import service as consent_service
 from tillit.conversations import service as conversations_service
 from tillit.datasets import service as datasets_service
+from tillit.retention import legal as legal_holds
 from tillit.retention import service as retention_service
 from tillit.rights.change import processors_for
 from tillit.rights.collect import Section, collect
@@ -31,8 +38,35 @@ REQUEST_REASON = "Rights requests: evidence that the request was received and ha
 ORDER = ("conversation_ip", "handoff_contact", "feedback", "conversation", "consent_record")
 
 
+LEGAL_HOLD_LIMIT = 100_000
+
+
+@dataclass(frozen=True)
+class LegalHolds:
+    """The active legal holds bearing on this subject: on the subject as a whole, or on named records."""
+
+    subject: str | None
+    records: dict[tuple[str, str], str]
+
+    def reason(self, record_type: str, record_id: str) -> str | None:
+        return self.records.get((record_type, record_id)) or self.subject
+
+
+def legal_holds_for(ctx: Context) -> LegalHolds:
+    subject: str | None = None
+    records: dict[tuple[str, str], str] = {}
+    for hold in legal_holds.list_holds(ctx.session, include_released=False, limit=LEGAL_HOLD_LIMIT):
+        text = f"Legal hold ({hold.authority}): {hold.reason}"
+        if hold.subject_id is not None and hold.subject_id == ctx.subject_id:
+            subject = text
+        elif hold.record_type is not None and hold.record_id is not None:
+            records[(hold.record_type, hold.record_id)] = text
+    return LegalHolds(subject=subject, records=records)
+
+
 def run(ctx: Context, notifier: ProcessorNotifier | None) -> list[TableLine]:
     sections = {s.record_type: s for s in collect(ctx)}
+    legal = legal_holds_for(ctx)
     lines: list[TableLine] = []
     kept_any = False
     erased_kinds: list[str] = []
@@ -40,7 +74,7 @@ def run(ctx: Context, notifier: ProcessorNotifier | None) -> list[TableLine]:
         section = sections.get(kind)
         if section is None:
             continue
-        line = _erase_section(ctx, section)
+        line = _erase_section(ctx, section, legal)
         kept_any = kept_any or line.kept > 0
         if line.deleted:
             erased_kinds.append(kind)
@@ -86,11 +120,12 @@ def lines_by(lines: list[TableLine], kind: str) -> TableLine | None:
     return next((line for line in lines if line.record_type == kind), None)
 
 
-def _erase_section(ctx: Context, section: Section) -> TableLine:
+def _erase_section(ctx: Context, section: Section, legal: LegalHolds) -> TableLine:
     free: list[str] = []
     kept = 0
     reasons: list[str] = []
     for row in section.rows:
+        held_by_law = legal.reason(section.record_type, row.id)
         result = retention_service.end_holds(
             ctx.session,
             ctx.policy,
@@ -99,7 +134,11 @@ def _erase_section(ctx: Context, section: Section) -> TableLine:
             reason="erasure",
             clock=ctx.clock,
         )
-        if result.record_alive:
+        if held_by_law is not None:
+            kept += 1
+            if held_by_law not in reasons:
+                reasons.append(held_by_law)
+        elif result.record_alive:
             kept += 1
             for hold in result.kept:
                 text = _local(ctx, hold.legal_obligation) or _local(ctx, hold.purpose_name) or hold.purpose

@@ -200,6 +200,33 @@ def set_restricted(session: Session, subject_id: str, restricted: bool) -> None:
     session.flush()
 
 
+def is_restricted(session: Session, subject_id: str) -> bool:
+    """Whether processing of the subject is restricted (Art. 18): every purpose except storage must
+    refuse them (the chatbot, the advisor console, marketing). False for an unknown subject."""
+    subject = repository.get(session, subject_id)
+    return subject is not None and subject.restricted
+
+
+def set_display_name(session: Session, subject_id: str, display_name: str | None, *, secret: str) -> None:
+    """Replace the subject's name (a rectification, Art. 16), encrypted as `create_subject` stores it;
+    None or blank removes it. ValidationFailedError for a name `SubjectCreate` would refuse."""
+    subject = _require(session, subject_id)
+    name = (display_name or "").strip() or None
+    if name is not None:
+        try:
+            SubjectCreate(kind=subject.kind, display_name=name)
+        except PydanticValidationError as exc:
+            raise ValidationFailedError(
+                f"display_name: {exc.errors()[0]['msg']}", details={"field": "display_name"}
+            ) from None
+    subject.display_name_enc = (
+        FieldCipher(secret).encrypt(name, context=_DISPLAY_NAME_CONTEXT.format(subject_id=subject.id))
+        if name is not None
+        else None
+    )
+    session.flush()
+
+
 def mark_seen(session: Session, subject_id: str, *, clock: Clock) -> None:
     """Record that the subject was active now (`last_seen_at` anchors some retention rules)."""
     _require(session, subject_id).last_seen_at = clock.now()

@@ -31,6 +31,7 @@ from tillit.main import runtime_of
 from tillit.policy.i18n import N_
 from tillit.runtime import Runtime
 from tillit.web import console_actions as actions
+from tillit.web.console_access import RESTRICTED_MESSAGE, ProcessingRestrictedError
 from tillit.web.console_api import router as api_router
 from tillit.web.console_auth import router as auth_router
 from tillit.web.console_render import csrf_problem, forbidden_page, gettext, language, page, staff_or_redirect
@@ -118,6 +119,10 @@ def conversation_page(conversation_id: str, request: Request, runtime: RuntimeDe
             view = open_conversation(session, runtime, staff, conversation_id)
     except NotFoundError:
         return _not_found(request, runtime, staff)
+    except ProcessingRestrictedError:
+        return forbidden_page(
+            request, runtime, staff, gettext(language(request, runtime), N_(RESTRICTED_MESSAGE))
+        )
     return page(
         request,
         runtime,
@@ -159,6 +164,10 @@ def _act(
                 actions.close(session, runtime, staff, conversation_id)
     except NotFoundError:
         return _not_found(request, runtime, staff)
+    except ProcessingRestrictedError:
+        return forbidden_page(
+            request, runtime, staff, gettext(language(request, runtime), N_(RESTRICTED_MESSAGE))
+        )
     except PermissionDeniedError:
         message = gettext(
             language(request, runtime), N_("Only the advisor who has taken the conversation can do this.")

@@ -14,6 +14,10 @@ Two questions, kept apart on purpose:
    supervisor opening a bot-only conversation sees its status but not its content.
 
 Each read through a purpose is audited by the caller (see `console_views`).
+
+3. *Is the customer's processing restricted?* (`refuse_if_restricted`) Restriction (GDPR Art. 18)
+   leaves storage as the only use: staff may learn that the conversation exists and is restricted, and
+   nothing more (no transcript, no customer context, no taking or replying) until it is lifted.
 """
 
 from __future__ import annotations
@@ -26,13 +30,35 @@ from tillit.auth import service as auth_service
 from tillit.auth.schemas import Principal
 from tillit.conversations.schemas import ConversationRead
 from tillit.core.clock import Clock
+from tillit.core.errors import PermissionDeniedError
 from tillit.policy.schema import Policy, Purpose
 from tillit.retention import service as retention_service
+from tillit.subjects import service as subjects_service
 
 CONVERSATION = "conversation"
 ADVISOR_ROLES = frozenset({"advisor", "supervisor"})
 SUPPORT_DATA_USE = "essential.service.operations.support"
 """The fideslang data use of customer support; the last clue to a customer-service purpose."""
+
+
+RESTRICTED_MESSAGE = (
+    "Processing of this customer's data is restricted (GDPR Art. 18). The conversation is stored, but it "
+    "cannot be opened, taken or answered until the restriction is lifted."
+)
+
+
+class ProcessingRestrictedError(PermissionDeniedError):
+    """The conversation belongs to a subject whose processing is restricted (403)."""
+
+    code = "processing_restricted"
+
+
+def refuse_if_restricted(session: Session, conversation: ConversationRead) -> None:
+    """ProcessingRestrictedError when the conversation's customer is restricted; anonymous chats never are."""
+    if conversation.subject_id is not None and subjects_service.is_restricted(
+        session, conversation.subject_id
+    ):
+        raise ProcessingRestrictedError(RESTRICTED_MESSAGE, details={"conversation_id": conversation.id})
 
 
 def _usable_by(purpose: Purpose, roles: Iterable[str]) -> bool:

@@ -76,13 +76,16 @@ class ConversationView:
 
 
 def get_openable(session: Session, staff: Principal, conversation_id: str) -> ConversationRead:
-    """The conversation if `staff` may open it; NotFoundError otherwise, as if it did not exist."""
+    """The conversation if `staff` may open it; NotFoundError otherwise, as if it did not exist, and
+    ProcessingRestrictedError when its customer's processing is restricted (after the may-open check, so
+    the refusal tells only staff who could open it that it exists)."""
     try:
         conversation = conversations_service.get(session, conversation_id)
     except NotFoundError:
         raise NotFoundError("no such conversation") from None
     if not access.may_open(staff, conversation):
         raise NotFoundError("no such conversation")
+    access.refuse_if_restricted(session, conversation)
     return conversation
 
 
