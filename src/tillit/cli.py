@@ -31,7 +31,6 @@ def _register() -> None:
     from tillit.pii.cli import app as pii_app
     from tillit.policy.cli import app as policy_app
     from tillit.retention.cli import app as retention_app
-    from tillit.retention.cli import worker
     from tillit.rights.cli import app as rights_app
 
     app.add_typer(ops_cli.db_app, name="db")
@@ -42,7 +41,6 @@ def _register() -> None:
     app.add_typer(retention_app, name="retention")
     app.add_typer(marketing_app, name="marketing")
     app.add_typer(rights_app, name="rights")
-    app.command("worker")(worker)
     app.add_typer(bot_app, name="bot")
     app.add_typer(propensity_app, name="propensity")
     ops_cli.register(app)

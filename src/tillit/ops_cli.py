@@ -95,25 +95,59 @@ def register(app: typer.Typer) -> None:
             min=0,
             help="Embedded mode: run the retention sweep every N seconds (0: leave it to a worker)",
         ),
+        webhooks_every: int = typer.Option(
+            300, min=0, help="Embedded mode: retry processor webhooks every N seconds (0: a worker does)"
+        ),
+        matching_every: int = typer.Option(
+            3600, min=0, help="Embedded mode: purge customer-matching exports every N seconds (0: worker)"
+        ),
     ) -> None:
-        """Serve the web app and API."""
+        """Serve the web app and API (and, in the embedded mode, the background jobs)."""
         import uvicorn
 
         settings = load_settings()
-        if sweep_every:
-            from tillit.retention.jobs import start_embedded
+        scheduler = None
+        if sweep_every or webhooks_every or matching_every:
+            from tillit.jobs import Schedule, start_embedded
             from tillit.runtime import build_runtime
 
-            start_embedded(build_runtime(settings), sweep_every)
-        uvicorn.run(
-            "tillit.asgi:app",
-            host=host or settings.host,
-            port=port or settings.port,
-            workers=workers,
-            # uvicorn kills a worker that does not answer its supervisor's ping within this many seconds.
-            # Its default of 5 killed workers in a loop on a busy 2-core machine while they imported the
-            # app or trained the chatbot at start-up; a hung worker is still replaced, only later.
-            timeout_worker_healthcheck=30,
-            log_level=settings.log_level.lower(),
-            log_config=logging_config(settings.log_level),
+            scheduler = start_embedded(
+                build_runtime(settings), Schedule(sweep_every, webhooks_every, matching_every)
+            )
+        try:
+            uvicorn.run(
+                "tillit.asgi:app",
+                host=host or settings.host,
+                port=port or settings.port,
+                workers=workers,
+                # uvicorn kills a worker that does not answer its supervisor's ping within this many
+                # seconds. Its default of 5 killed workers in a loop on a busy 2-core machine while they
+                # imported the app or trained the chatbot at start-up; a hung worker is still replaced,
+                # only later.
+                timeout_worker_healthcheck=30,
+                log_level=settings.log_level.lower(),
+                log_config=logging_config(settings.log_level),
+            )
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+
+    @app.command("worker")
+    def worker(
+        every: int = typer.Option(3600, min=0, help="Seconds between retention sweeps (0: none)."),
+        webhooks_every: int = typer.Option(300, min=0, help="Seconds between processor webhook retries."),
+        matching_every: int = typer.Option(3600, min=0, help="Seconds between customer-matching purges."),
+    ) -> None:
+        """Run the background jobs until stopped (Ctrl-C or SIGTERM): the production worker. Each job runs
+        once at start: the retention sweep, processor webhook retries, the customer-matching purge."""
+        from tillit.jobs import Schedule, run_worker
+        from tillit.logging_setup import configure_logging
+        from tillit.runtime import build_runtime
+
+        settings = load_settings()
+        configure_logging(settings.log_level)
+        console.print(
+            f"tillit worker: retention sweep every {every} s, webhooks every {webhooks_every} s, "
+            f"matching purge every {matching_every} s (Ctrl-C to stop)"
         )
+        run_worker(build_runtime(settings), Schedule(every, webhooks_every, matching_every))

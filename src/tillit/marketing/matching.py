@@ -25,11 +25,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from itertools import zip_longest
 
 from pydantic import BaseModel
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.orm import Session
 
 from tillit.audit import service as audit_service
@@ -184,6 +185,29 @@ def purge_expired(session: Session, clock: Clock, *, actor: Actor = PURGE_ACTOR)
         _delete(session, export, actor, clock, reason=reason)
         count += 1
     return count
+
+
+def erase_exports(
+    session: Session, export_ids: Sequence[str], *, clock: Clock, actor: Actor = PURGE_ACTOR
+) -> dict[str, int]:
+    """Delete these exports (one audit row each, as every purge has) and forget their holds, set-based;
+    rows per table. For the retention sweeper, which calls it once no purpose holds the exports; ids
+    already gone are ignored, so a rerun after a crash is harmless."""
+    ids = list(export_ids)
+    if not ids:
+        return {}
+    exports = session.scalars(select(MatchingExport).where(MatchingExport.id.in_(ids))).all()
+    for export in exports:
+        _audit(session, actor, "matching_export.purge", export, clock, reason="retention")
+    result = session.execute(
+        delete(MatchingExport)
+        .where(MatchingExport.id.in_([e.id for e in exports]))
+        .execution_options(synchronize_session=False)
+    )
+    for export in exports:
+        session.expunge(export)
+    retention_service.forget_records(session, record_type=RECORD_KIND, record_ids=ids)
+    return {MatchingExport.__tablename__: int(getattr(result, "rowcount", 0) or 0)}
 
 
 def list_exports(session: Session) -> list[ExportRead]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, delete, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from tillit.marketing.models import MarketingCampaign, MarketingOutbox, MarketingSendLog
@@ -116,3 +116,17 @@ def send_log(
         stmt = stmt.where(MarketingSendLog.campaign_id == campaign_id)
     stmt = stmt.order_by(MarketingSendLog.sent_at.desc(), MarketingSendLog.id).limit(limit)
     return session.scalars(stmt).all()
+
+
+def delete_send_log(session: Session, entry_ids: Sequence[str], *, chunk: int = 900) -> int:
+    """Delete send-log entries by id, `chunk` ids per statement (SQLite's bound-parameter limit); rows."""
+    deleted = 0
+    ids = list(entry_ids)
+    for start in range(0, len(ids), chunk):
+        stmt = (
+            delete(MarketingSendLog)
+            .where(MarketingSendLog.id.in_(ids[start : start + chunk]))
+            .execution_options(synchronize_session=False)
+        )
+        deleted += int(getattr(session.execute(stmt), "rowcount", 0) or 0)
+    return deleted

@@ -14,6 +14,8 @@ matching and the benchmark build on `segment_select`, `audience_select` and `all
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Select, insert
 from sqlalchemy.orm import Session
 
@@ -24,7 +26,7 @@ from tillit.consent import service as consent_service
 from tillit.core.clock import Clock
 from tillit.core.errors import ConflictError, NotFoundError, ValidationFailedError
 from tillit.core.ids import new_id
-from tillit.marketing import repository, rules
+from tillit.marketing import matching, repository, rules
 from tillit.marketing.models import MarketingCampaign, MarketingOutbox, MarketingSendLog
 from tillit.marketing.schemas import (
     CampaignCreate,
@@ -38,11 +40,14 @@ from tillit.marketing.schemas import (
     SendResult,
 )
 from tillit.policy.schema import Policy
+from tillit.retention import service as retention_service
 from tillit.subjects import service as subjects_service
 
 ALLOWED_REASONS: frozenset[str] = consent_rules.ALLOWED_REASONS
 """Reasons under which a subject is in the audience (consent's allowed decisions)."""
 SAMPLE_SIZE = 5
+SEND_RECORD = "marketing_send"
+"""The record kind of a send-log entry (the dispatcher assigns its holds)."""
 _INSERT_CHUNK = 1000
 
 __all__ = [
@@ -51,6 +56,8 @@ __all__ = [
     "audience_select",
     "create_campaign",
     "dry_run",
+    "erase_matching_exports",
+    "erase_send_log",
     "get_campaign",
     "list_campaigns",
     "outbox",
@@ -270,6 +277,28 @@ def record_response(
         clock=clock,
     )
     return SendLogRead.model_validate(row)
+
+
+def erase_send_log(session: Session, entry_ids: Sequence[str]) -> dict[str, int]:
+    """Delete send-log entries (`marketing_send` records) and forget their holds; rows per table.
+
+    For the retention sweeper once no purpose holds the entries any more (the bank promises the log is
+    kept 5 years, not longer); the caller checks they are expired and writes the proof of deletion.
+    Set-based, so a batch of 500 entries is two statements, not 500 round trips."""
+    ids = list(entry_ids)
+    if not ids:
+        return {}
+    deleted = repository.delete_send_log(session, ids)
+    retention_service.forget_records(session, record_type=SEND_RECORD, record_ids=ids)
+    return {MarketingSendLog.__tablename__: deleted}
+
+
+def erase_matching_exports(
+    session: Session, export_ids: Sequence[str], *, clock: Clock, actor: Actor = matching.PURGE_ACTOR
+) -> dict[str, int]:
+    """Delete customer-matching exports (`matching_export` records) and their holds; rows per table.
+    The retention sweeper's way in to `matching.erase_exports` (domains meet through `service`)."""
+    return matching.erase_exports(session, export_ids, clock=clock, actor=actor)
 
 
 def _campaign_read(row: MarketingCampaign) -> CampaignRead:

@@ -90,6 +90,8 @@ def sweep(
         out.print(f"{result.legal_held} expired records kept under a legal hold")
     for kind, count in sorted(result.skipped.items()):
         out.print(f"{count} expired '{kind}' records skipped: the sweeper cannot erase this kind yet")
+    for kind, count in sorted(result.waiting.items()):
+        out.print(f"{count} expired '{kind}' records wait: other records of theirs are still stored")
 
 
 @app.command()
@@ -307,16 +309,3 @@ def _day_range(first: str, last: str) -> tuple[datetime, datetime]:
         datetime.combine(start, time.min, tzinfo=UTC),
         datetime.combine(end, time.min, tzinfo=UTC) + timedelta(days=1),
     )
-
-
-def worker(
-    every: int = typer.Option(3600, min=1, help="Seconds between sweeps (the first one runs at once)."),
-) -> None:
-    """Run background jobs (the retention sweep) on a schedule until stopped: the production worker."""
-    import logging
-
-    from tillit.retention import jobs
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    err.print(f"tillit worker: retention sweep every {every} s (Ctrl-C to stop)")
-    jobs.run_worker(build_runtime(), every)

@@ -68,6 +68,19 @@ def holds_of_records(session: Session, record_type: str, record_ids: Sequence[st
     return [HoldRow(*row) for row in session.execute(stmt)]
 
 
+def subjects_with_other_records(session: Session, subject_ids: Sequence[str], *, own_kind: str) -> set[str]:
+    """Those of these subjects that a hold of a record of another kind names: records of theirs that
+    are still stored (a record's holds go with it, ended or not)."""
+    if not subject_ids:
+        return set()
+    stmt = (
+        select(Hold.subject_id)
+        .where(ids_in(session, Hold.subject_id, subject_ids), Hold.record_type != own_kind)  # type: ignore[arg-type]
+        .distinct()
+    )
+    return {s for s in session.scalars(stmt) if s is not None}
+
+
 def last_holds_between(session: Session, start: datetime, end: datetime) -> Iterator[tuple[str, datetime]]:
     """(purpose, expires_at) of each record's last hold when it ends in (start, end], streamed."""
     stmt = (

@@ -77,6 +77,9 @@ class SweepResult(BaseModel):
     """Expired records left in place because a legal hold covers them."""
     skipped: dict[str, int] = Field(default_factory=dict)
     """Expired records of kinds the sweeper cannot erase yet (kind -> count), left with their holds."""
+    waiting: dict[str, int] = Field(default_factory=dict)
+    """Expired records left for a later sweep with their holds (kind -> count): subjects that records
+    still stored refer to (their identity is how a rights request finds those records)."""
     groups: list[GroupResult] = Field(default_factory=list)
 
     def rows(self) -> dict[str, int]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from tillit.rights.intake_models import RightsVerification, RightsWebhookDelivery
 from tillit.rights.models import RightsEvidence, RightsRequest
 
 
@@ -51,3 +52,29 @@ def next_evidence_seq(session: Session, request_id: str) -> int:
 def add_evidence(session: Session, rows: Sequence[RightsEvidence]) -> None:
     session.add_all(rows)
     session.flush()
+
+
+def delete_requests(session: Session, request_ids: Sequence[str], *, chunk: int = 900) -> dict[str, int]:
+    """Delete requests with their evidence, verification codes and finished webhook deliveries; rows per
+    table. Pending deliveries stay: they carry ids only, and the processor must still be told."""
+    ids = list(request_ids)
+    counts: dict[str, int] = {}
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        for table, stmt in (
+            (RightsEvidence.__tablename__, delete(RightsEvidence).where(RightsEvidence.request_id.in_(part))),
+            (
+                RightsVerification.__tablename__,
+                delete(RightsVerification).where(RightsVerification.request_id.in_(part)),
+            ),
+            (
+                RightsWebhookDelivery.__tablename__,
+                delete(RightsWebhookDelivery).where(
+                    RightsWebhookDelivery.request_id.in_(part), RightsWebhookDelivery.status != "pending"
+                ),
+            ),
+            (RightsRequest.__tablename__, delete(RightsRequest).where(RightsRequest.id.in_(part))),
+        ):
+            result = session.execute(stmt.execution_options(synchronize_session=False))
+            counts[table] = counts.get(table, 0) + int(getattr(result, "rowcount", 0) or 0)
+    return counts

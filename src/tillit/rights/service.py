@@ -16,6 +16,7 @@ API notes (additions to the agreed signatures, all optional keywords):
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from tillit.core.crypto import FieldCipher
 from tillit.core.errors import ConflictError, NotFoundError, ValidationFailedError
 from tillit.core.ids import new_id
 from tillit.policy.schema import Policy
+from tillit.retention import service as retention_service
 from tillit.rights import execution, package, repository, rules
 from tillit.rights.collect import expand_identities
 from tillit.rights.context import Context
@@ -48,6 +50,7 @@ from tillit.subjects import service as subjects_service
 __all__ = [
     "ProcessorNotifier",
     "access_package",
+    "erase_requests",
     "evidence",
     "execute",
     "extend",
@@ -297,6 +300,22 @@ def portability_package(
     """A zip with the data the person provided, as `data.json` and one CSV per table."""
     ctx = _context(session, policy, request_id, clock=clock, secret=secret, actor=Actor.system("rights"))
     return package.portability_zip(ctx)
+
+
+def erase_requests(session: Session, request_ids: Sequence[str]) -> dict[str, int]:
+    """Delete requests whose retention has ended, with everything that is theirs: the evidence (append-only
+    only while its request exists), the encrypted e-mail and details (columns of the request row), the
+    e-mail verification codes and finished webhook deliveries; forget their holds. Rows per table.
+
+    For the retention sweeper, which checks the requests are expired and writes the proof of deletion. No
+    audit row per request: the sweeper's proof and audit row say how many went, and an audit row naming a
+    request would outlive it only to point at nothing."""
+    ids = list(request_ids)
+    if not ids:
+        return {}
+    counts = repository.delete_requests(session, ids)
+    retention_service.forget_records(session, record_type=RIGHTS_REQUEST, record_ids=ids)
+    return {table: n for table, n in counts.items() if n}
 
 
 # --- helpers ---------------------------------------------------------------------------------------------

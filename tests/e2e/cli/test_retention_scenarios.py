@@ -247,3 +247,31 @@ def test_telecom_consent_record_swept_two_years_after_last_use(tmp_path: Path) -
     with rt.uow.read() as session:
         assert consent_service.states(session, subject_id=used) == []
     rt.close()
+
+
+def test_bank_marketing_send_log_entry_gone_after_five_years(tmp_path: Path) -> None:
+    from tests.integration.marketing.helpers import STAFF, FakeSms, campaign, ports, record
+    from tests.integration.marketing.helpers import customer as contactable
+    from tillit.marketing import dispatcher
+    from tillit.marketing import service as marketing_service
+
+    rt, url = runtime_for(tmp_path, "bank")
+    person = contactable(rt)
+    record(rt, person, "email_sms_marketing", "grant")
+    offer = campaign(rt, "email_sms_marketing", "sms")
+    with rt.uow.begin() as session:
+        marketing_service.send(session, rt.policy, offer.id, actor=STAFF, clock=rt.clock)
+    dispatcher.dispatch(rt.uow, rt.policy, ports(sms=FakeSms()), secret=TEST_SECRET, clock=rt.clock)
+    assert count(rt, "marketing_send_log") == 1
+
+    sweep_at(url, "bank", T0 + relativedelta(years=5) - DAY)
+    assert count(rt, "marketing_send_log") == 1
+    out = sweep_at(url, "bank", T0 + relativedelta(years=5) + DAY)
+    assert "marketing_send" in out and "skipped" not in out
+    assert count(rt, "marketing_send_log") == 0
+    with rt.engine.connect() as conn:
+        proof = conn.execute(
+            text("select action, records from retention_proof where record_type = 'marketing_send'")
+        ).all()
+    assert [tuple(p) for p in proof] == [("delete", 1)]
+    rt.close()
