@@ -121,7 +121,8 @@ def _batch(
                 result.legal_held += 1
                 continue
             verdict = sweep_rules.decide(holds_by_record[record_id])
-            key: GroupKey = (record_type, verdict.purpose, verdict.rule_index, verdict.action)
+            action = erasers.proof_action(record_type, verdict.action)
+            key: GroupKey = (record_type, verdict.purpose, verdict.rule_index, action)
             groups[key].append(record_id)
             windows[key].append(verdict.expires_at)
 
@@ -129,6 +130,12 @@ def _batch(
     swept = 0
     for key in sorted(groups, key=lambda k: (erasers.sort_key(k[0]), k[1], k[2], k[3])):
         record_type, purpose, rule_index, action = key
+        wait = erasers.waiting(session, record_type, groups[key])
+        if wait:
+            result.waiting[record_type] = result.waiting.get(record_type, 0) + len(wait)
+            groups[key] = [r for r in groups[key] if r not in wait]
+            if not groups[key]:
+                continue
         try:
             tables = erasers.erase(
                 session, policy, record_type=record_type, action=action, record_ids=groups[key], clock=clock
