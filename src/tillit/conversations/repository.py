@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
@@ -13,12 +14,51 @@ from sqlalchemy.orm import Session
 from tillit.conversations.models import Conversation, ConversationIp, Feedback, HandoffContact, Message
 from tillit.db.base import Base
 
+_IN_TRANSACTION = "tillit.conversations.in_transaction"
+
+
+class _Seen:
+    """Conversations this transaction has read (kept referenced: the session's identity map holds objects
+    weakly, so a conversation read six times in one turn would otherwise be loaded six times) and those
+    whose row it has locked."""
+
+    def __init__(self) -> None:
+        self.read: dict[str, Conversation] = {}
+        self.locked: set[str] = set()
+
+
+def _seen(session: Session) -> _Seen:
+    transaction = session.get_transaction()
+    if transaction is None:
+        return _Seen()
+    by_transaction: weakref.WeakKeyDictionary[Any, _Seen] = session.info.setdefault(
+        _IN_TRANSACTION, weakref.WeakKeyDictionary()
+    )
+    return by_transaction.setdefault(transaction, _Seen())
+
 
 def get(session: Session, conversation_id: str, *, for_update: bool = False) -> Conversation | None:
-    query = select(Conversation).where(Conversation.id == conversation_id)
-    if for_update:
-        query = query.with_for_update()
-    return session.scalars(query).first()
+    """The conversation; `for_update` locks its row for the rest of the transaction.
+
+    A chat turn asks for the same conversation five or six times; only the first read and the first lock
+    of a transaction go to the database (the lock re-reads the row, so what the caller sees is what it
+    locked), the others come from the session's identity map."""
+    seen = _seen(session)
+    if not for_update or conversation_id in seen.locked:
+        conversation = session.get(Conversation, conversation_id)
+    else:
+        query = (
+            select(Conversation)
+            .where(Conversation.id == conversation_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        conversation = session.scalars(query).first()
+        if conversation is not None:
+            seen.locked.add(conversation_id)
+    if conversation is not None:
+        seen.read[conversation_id] = conversation
+    return conversation
 
 
 def messages(session: Session, conversation_id: str, after_seq: int = 0) -> Sequence[Message]:
@@ -74,6 +114,23 @@ def for_staff(
     if advisor_id is not None:
         query = query.where(Conversation.advisor_id == advisor_id)
     return session.scalars(query.order_by(Conversation.last_message_at.desc()).limit(limit)).all()
+
+
+def parts_present(session: Session, conversation_id: str) -> tuple[bool, bool, bool]:
+    """Whether the conversation has an IP address, handoff contact details and feedback: one round trip
+    instead of three (holds are recomputed for each part on every message)."""
+    row = session.execute(
+        select(
+            select(ConversationIp.conversation_id)
+            .where(ConversationIp.conversation_id == conversation_id)
+            .exists(),
+            select(HandoffContact.conversation_id)
+            .where(HandoffContact.conversation_id == conversation_id)
+            .exists(),
+            select(Feedback.conversation_id).where(Feedback.conversation_id == conversation_id).exists(),
+        )
+    ).one()
+    return bool(row[0]), bool(row[1]), bool(row[2])
 
 
 def has_ip(session: Session, conversation_id: str) -> bool:

@@ -494,12 +494,13 @@ def refresh_holds(
 
 
 def _record_types(session: Session, conversation: Conversation) -> list[str]:
+    has_ip, has_contact, has_feedback = repository.parts_present(session, conversation.id)
     kinds = [CONVERSATION]
-    if repository.has_ip(session, conversation.id):
+    if has_ip:
         kinds.append(CONVERSATION_IP)
-    if repository.handoff_contact(session, conversation.id) is not None:
+    if has_contact:
         kinds.append(HANDOFF_CONTACT)
-    if repository.feedback(session, conversation.id) is not None:
+    if has_feedback:
         kinds.append(FEEDBACK)
     return kinds
 
