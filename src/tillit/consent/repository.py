@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, Select, and_, case, delete, exists, func, insert, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, delete, exists, func, insert, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from tillit.consent import rules
@@ -212,8 +212,30 @@ def audience_select(
     return stmt.add_columns(reason.label("reason"))
 
 
+DENIED_REASONS: frozenset[str] = frozenset(
+    {
+        rules.RESTRICTED,
+        rules.CHANNEL_NOT_DECLARED,
+        rules.NO_CONSENT,
+        rules.WITHDRAWN,
+        rules.OPTED_OUT,
+        rules.OBJECTED,
+    }
+)
+"""Every reason `audience_select` can give that is not in `rules.ALLOWED_REASONS` (its other reasons are
+`granted`, `legitimate_interest` and a purpose's own legal basis other than consent and legitimate
+interests, all allowed)."""
+assert not DENIED_REASONS & rules.ALLOWED_REASONS
+
+
 def allowed_clause(reason: ColumnElement[str]) -> ColumnElement[bool]:
-    return or_(*(reason == literal(r) for r in sorted(rules.ALLOWED_REASONS)))
+    """`reason` (of `audience_select`) is an allowed one, written as NOT IN the denied reasons.
+
+    Same rows as `reason IN (allowed)`, since the CASE never yields anything else, but PostgreSQL has no
+    statistics for the CASE and estimates an IN list over it at about 1 % of the rows, a NOT IN at about
+    97 %: with the IN, a 1M-subject audience joined to anything more (a campaign's "has an address"
+    semi-join) was planned as a million-row nested loop (10 s instead of 3 s, see docs/performance.md)."""
+    return reason.not_in(sorted(DENIED_REASONS))
 
 
 def erase_states(session: Session, state_ids: Sequence[str]) -> dict[str, int]:
