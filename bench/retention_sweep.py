@@ -7,7 +7,7 @@ in bot-only chats of 10 messages (closed two years ago: both holds, `chatbot` P0
 `chatbot_improvement` P1Y, have ended) among N/5 live messages (closed last week: the P0D hold has
 ended, the 1-year hold is alive), then clones it twice (CREATE DATABASE ... TEMPLATE) and measures:
 
-- sweeper: `tillit.retention.sweeper.sweep` with the bank policy, batches of 500 records, in a child
+- sweeper: `tillit.retention.sweeper.sweep` with the bank policy, its default batch size, in a child
   process (peak RSS from getrusage of that process only);
 - floor: the same end state with three set-based statements in one transaction (messages,
   conversations, holds of every record whose last hold ended);
@@ -15,7 +15,11 @@ ended, the 1-year hold is alive), then clones it twice (CREATE DATABASE ... TEMP
   created_at, holds by expires_at) and swept by the same sweeper; plus the time to DROP the partitions
   that hold only expired months, which is what partitioning is for.
 
-Every database is dropped afterwards. Prints a table (and JSON with --json).
+Every database is dropped afterwards, unless `--keep NAME` is given: then the filled database is kept as
+NAME_<size> (and reused without filling again when it already exists), and the sweeper and the floor run
+on clones of it, which are dropped. Before each measurement the server is CHECKPOINTed, so neither side
+pays for the other's dirty pages. `--runs N` measures both N times on fresh clones and reports medians.
+Prints a table (and JSON with --json).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -36,7 +41,8 @@ from sqlalchemy.engine import make_url
 ADMIN_URL = os.environ.get("TILLIT_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 NOW = datetime(2027, 6, 1, tzinfo=UTC)
 PER_CONVERSATION = 10
-BATCH = 500
+BATCH: int | None = None
+"""Records per sweeper transaction; None: the sweeper's own default."""
 
 
 def _admin(sql: str) -> None:
@@ -156,6 +162,18 @@ def _drop_expired_partitions(url: str) -> float:
     return time.perf_counter() - started
 
 
+def _exists(name: str) -> bool:
+    engine = create_engine(ADMIN_URL)
+    with engine.connect() as conn:
+        found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+    engine.dispose()
+    return found is not None
+
+
+def _checkpoint() -> None:
+    _admin("CHECKPOINT")
+
+
 def _floor(url: str) -> float:
     engine = create_engine(url)
     started = time.perf_counter()
@@ -183,10 +201,16 @@ def _floor(url: str) -> float:
     return time.perf_counter() - started
 
 
+def _default_batch() -> int:
+    from tillit.retention import sweeper
+
+    return sweeper.DEFAULT_BATCH
+
+
 def _run_sweeper_child(url: str) -> dict[str, float]:
     """Run in a fresh process so that peak RSS is the sweeper's own."""
     out = subprocess.run(
-        [sys.executable, __file__, "--child", url, "--batch-size", str(BATCH)],
+        [sys.executable, __file__, "--child", url, *(["--batch-size", str(BATCH)] if BATCH else [])],
         capture_output=True,
         text=True,
         check=True,
@@ -194,7 +218,7 @@ def _run_sweeper_child(url: str) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def _child(url: str, batch_size: int) -> None:
+def _child(url: str, batch_size: int | None) -> None:
     from tillit.config import Settings
     from tillit.core.clock import FixedClock
     from tillit.retention import sweeper
@@ -205,7 +229,13 @@ def _child(url: str, batch_size: int) -> None:
         clock=FixedClock(NOW),
     )
     started = time.perf_counter()
-    result = sweeper.sweep(runtime.uow, runtime.engine, runtime.policy, runtime.clock, batch_size=batch_size)
+    result = sweeper.sweep(
+        runtime.uow,
+        runtime.engine,
+        runtime.policy,
+        runtime.clock,
+        batch_size=batch_size or sweeper.DEFAULT_BATCH,
+    )
     seconds = time.perf_counter() - started
     runtime.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -222,44 +252,66 @@ def _child(url: str, batch_size: int) -> None:
     )
 
 
-def bench(expired_messages: int, partitioned: bool) -> dict[str, object]:
+def bench(
+    expired_messages: int, partitioned: bool, keep: str | None = None, runs: int = 1
+) -> dict[str, object]:
     from tillit.db import migrate
 
-    base = f"tillit_bench_{uuid.uuid4().hex[:8]}"
-    names = [base, f"{base}_floor", f"{base}_part", f"{base}_drop"]
+    base = f"{keep}_{expired_messages}" if keep else f"tillit_bench_{uuid.uuid4().hex[:8]}"
+    tag = uuid.uuid4().hex[:6]
+    clones = [f"{base}_{tag}_sweep", f"{base}_{tag}_floor", f"{base}_{tag}_part", f"{base}_{tag}_drop"]
+    fill_s = 0.0
     try:
-        _admin(f'CREATE DATABASE "{base}"')
-        migrate.upgrade(_url(base))
-        t = time.perf_counter()
-        _fill(_url(base), expired_messages)
-        fill_s = time.perf_counter() - t
-        _admin(f'CREATE DATABASE "{names[1]}" TEMPLATE "{base}"')
-        if partitioned:
-            _admin(f'CREATE DATABASE "{names[2]}" TEMPLATE "{base}"')
-        sweep = _run_sweeper_child(_url(base))
-        floor_s = _floor(_url(names[1]))
+        if not (keep and _exists(base)):
+            _admin(f'CREATE DATABASE "{base}"')
+            migrate.upgrade(_url(base))
+            t = time.perf_counter()
+            _fill(_url(base), expired_messages)
+            fill_s = time.perf_counter() - t
+        sweeps: list[dict[str, float]] = []
+        floors: list[float] = []
+        for _ in range(runs):
+            _admin(f'CREATE DATABASE "{clones[0]}" TEMPLATE "{base}"')
+            _admin(f'CREATE DATABASE "{clones[1]}" TEMPLATE "{base}"')
+            _checkpoint()
+            sweeps.append(_run_sweeper_child(_url(clones[0])))
+            _admin(f'DROP DATABASE "{clones[0]}" WITH (FORCE)')
+            _checkpoint()
+            floors.append(_floor(_url(clones[1])))
+            _admin(f'DROP DATABASE "{clones[1]}" WITH (FORCE)')
+            print(
+                json.dumps({"sweep_s": sweeps[-1]["seconds"], "floor_s": floors[-1]}),
+                file=sys.stderr,
+                flush=True,
+            )
+        sweep_s = statistics.median(s["seconds"] for s in sweeps)
+        floor_s = statistics.median(floors)
+        messages = sweeps[0]["messages"]
         row: dict[str, object] = {
             "expired_messages": expired_messages,
             "fill_s": round(fill_s, 1),
-            "sweep_s": round(sweep["seconds"], 1),
-            "sweep_rows_per_s": round(sweep["messages"] / sweep["seconds"]),
-            "peak_mb": round(sweep["peak_mb"], 1),
+            "runs": runs,
+            "sweep_s": round(sweep_s, 1),
+            "sweep_rows_per_s": round(messages / sweep_s),
+            "peak_mb": round(max(s["peak_mb"] for s in sweeps), 1),
             "floor_s": round(floor_s, 1),
-            "floor_rows_per_s": round(sweep["messages"] / floor_s),
-            "ratio": round(sweep["seconds"] / floor_s, 2),
-            "deleted_messages": sweep["messages"],
-            "batch": BATCH,
+            "floor_rows_per_s": round(messages / floor_s),
+            "ratio": round(sweep_s / floor_s, 2),
+            "deleted_messages": messages,
+            "batch": BATCH or _default_batch(),
         }
         if partitioned:
-            _partition(_url(names[2]))
-            _admin(f'CREATE DATABASE "{names[3]}" TEMPLATE "{names[2]}"')
-            part = _run_sweeper_child(_url(names[2]))
-            drop_s = _drop_expired_partitions(_url(names[3]))
+            _admin(f'CREATE DATABASE "{clones[2]}" TEMPLATE "{base}"')
+            _partition(_url(clones[2]))
+            _admin(f'CREATE DATABASE "{clones[3]}" TEMPLATE "{clones[2]}"')
+            _checkpoint()
+            part = _run_sweeper_child(_url(clones[2]))
+            drop_s = _drop_expired_partitions(_url(clones[3]))
             row["partitioned_sweep_s"] = round(part["seconds"], 1)
             row["partition_drop_s"] = round(drop_s, 2)
         return row
     finally:
-        for name in names:
+        for name in clones if keep else [base, *clones]:
             _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -268,7 +320,13 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--no-partitioned", action="store_true", help="skip the partitioning variant")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--batch-size", type=int, default=500, help="records per sweeper transaction")
+    parser.add_argument(
+        "--batch-size", type=int, help="records per sweeper transaction (default: the sweeper's)"
+    )
+    parser.add_argument(
+        "--runs", type=int, default=1, help="measure sweeper and floor N times, report medians"
+    )
+    parser.add_argument("--keep", metavar="NAME", help="keep the filled database as NAME_<size> and reuse it")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -278,7 +336,7 @@ def main() -> None:
     BATCH = args.batch_size
     rows = []
     for size in args.sizes:
-        row = bench(size, partitioned=not args.no_partitioned)
+        row = bench(size, partitioned=not args.no_partitioned, keep=args.keep, runs=args.runs)
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
     if args.json:
