@@ -20,9 +20,12 @@ port: 1 process on SQLite, the embedded mode, and 2 on PostgreSQL) and drives th
   languages, then starts a new one.
 
 `--think S` makes each customer pause a random 0.5-1.5 x S seconds between requests, as people do in a
-chat; 0 (closed loop, every customer sends as soon as it has its answer) measures the saturation
-throughput, where latency is simply concurrency / throughput (Little's law). A 5-second warm-up (the
-servers train their chatbot at start-up) is run and discarded before each phase. Prints a table.
+chat, and arrive at a random moment within the first S seconds; 0 (closed loop, every customer sends as
+soon as it has its answer) measures the saturation throughput, where latency is simply concurrency /
+throughput (Little's law). A 5-second warm-up (the servers train their chatbot at start-up) is run and
+discarded before each phase. "server CPU ms/req" is the user + system CPU time of the server processes
+(from /proc) per answered request: the servers' own cost, which other load on the machine does not
+inflate (the PostgreSQL backends' CPU is not in it). Prints a table.
 """
 
 from __future__ import annotations
@@ -212,6 +215,13 @@ def stop_servers(process: subprocess.Popen[bytes]) -> None:
 # --- load ---------------------------------------------------------------------------------------------
 
 
+async def _arrive(think: float, rng: random.Random) -> None:
+    """Customers with a think time arrive spread over one think time, not all in the same millisecond
+    (a burst of 100 simultaneous first messages is a different benchmark)."""
+    if think:
+        await asyncio.sleep(rng.uniform(0, think))
+
+
 async def _pause(think: float, rng: random.Random) -> None:
     if think:
         await asyncio.sleep(think * rng.uniform(0.5, 1.5))
@@ -220,6 +230,7 @@ async def _pause(think: float, rng: random.Random) -> None:
 async def _baseline_customer(
     client: httpx.AsyncClient, phase: Phase, stop_at: float, budget: list[int], rng: random.Random
 ) -> None:
+    await _arrive(phase.think, rng)
     while time.monotonic() < stop_at and budget[0] > 0:
         budget[0] -= 1
         started = time.perf_counter()
@@ -246,6 +257,7 @@ async def _chat_customer(
     turns: int,
 ) -> None:
     languages = ("sv", "nb", "da", "en")
+    await _arrive(phase.think, rng)
     while time.monotonic() < stop_at and budget[0] > 0:
         try:
             started = await client.post("/api/v1/chat", json={"language": rng.choice(languages)})
