@@ -8,8 +8,9 @@ The audience is one SQL statement, decided when it is asked (a dry run, a send),
 segment (`subjects.service.subject_ids_where`) is decided by consent (`consent.service.audience_select`:
 a consent purpose needs a current grant for the purpose and channel, a legitimate-interest purpose
 excludes opt-outs and objections, restriction excludes), then subjects without an address on the channel
-(`subjects.service.subject_ids_with_identifier`) become `no_address`. The propensity model, customer
-matching and the benchmark build on `segment_select`, `audience_select` and `allowed_subject_ids`.
+(`subjects.service.subject_ids_with_identifier`, as an EXISTS semi-join) become `no_address`. The
+propensity model and customer matching build on `segment_select`, `audience_select` and
+`allowed_subject_ids`; a send and `bench/audience.py` on `reached_select` (docs/marketing.md).
 """
 
 from __future__ import annotations
