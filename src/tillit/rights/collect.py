@@ -16,6 +16,9 @@ the conversation, so nothing can find them by identity), and anonymised statisti
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -53,6 +56,23 @@ class Section:
     origin: str | None = None
     """The policy source id (where the data came from), when the policy says."""
     note: str | None = None
+
+
+@contextmanager
+def bulk() -> Iterator[None]:
+    """No cyclic garbage collection while a package's records are built.
+
+    A package of 100,000 records allocates a few hundred thousand dicts and tuples, none of them in a
+    reference cycle; each allocation burst would start a collection that walks the growing heap again
+    (measured: a third of the CPU time of a large package). Reference counting still frees everything;
+    the collector runs again as soon as the package is built (it was only paused if it was enabled)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def dataset_purpose(ctx: Context, dataset_id: str) -> str:

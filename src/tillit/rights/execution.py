@@ -18,7 +18,7 @@ from tillit.core.errors import ValidationFailedError
 from tillit.core.ids import new_id
 from tillit.policy.schema import Policy
 from tillit.rights import change, erase, repository
-from tillit.rights.collect import Section, collect
+from tillit.rights.collect import Section, bulk, collect
 from tillit.rights.context import Context
 from tillit.rights.models import RightsEvidence
 from tillit.rights.schemas import EvidenceRow, Preview, ProcessorNotifier, TableLine
@@ -76,7 +76,8 @@ def lines_of(sections: list[Section], *, exported: bool = False) -> list[TableLi
 
 
 def preview(ctx: Context) -> Preview:
-    sections = collect(ctx)
+    with bulk():
+        sections = collect(ctx)
     return Preview(
         request=ctx.request,
         identity_kinds=sorted(ctx.identities),
@@ -88,7 +89,8 @@ def preview(ctx: Context) -> Preview:
 def run(ctx: Context, notifier: ProcessorNotifier | None) -> list[TableLine]:
     kind = ctx.request.type
     if kind in ("access", "portability"):
-        return lines_of(collect(ctx, holds=False), exported=True)
+        with bulk():
+            return lines_of(collect(ctx, holds=False), exported=True)
     if kind == "erasure":
         return erase.run(ctx, notifier)
     if kind == "rectification":
