@@ -56,8 +56,14 @@ def _url(name: str) -> str:
     return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
 
-def _fill(url: str, expired_messages: int) -> None:
-    """Conversations c<n>, messages m<n>, two holds each; expired first, then live ones."""
+def _fill(url: str, expired_messages: int, shuffled: bool = False) -> None:
+    """Conversations c<n>, messages m<n>, two holds each; expired first, then live ones.
+
+    Rows are inserted in creation order, as an append-only chat log writes them: a conversation's
+    messages share a page or two and conversations of the same day are neighbours. `shuffled` keeps the
+    layout of earlier runs (the planner's join order: a conversation's 10 messages on 10 distant pages,
+    days interleaved), which makes every index-driven delete touch several times more pages; the floor
+    reads whole tables either way."""
     expired = expired_messages // PER_CONVERSATION
     live = max(1, expired // 5)
     engine = create_engine(url)
@@ -76,9 +82,10 @@ def _fill(url: str, expired_messages: int) -> None:
                         THEN timestamptz '2025-01-01' + (g % 150) * interval '1 day'
                         ELSE timestamptz '2027-05-20' + (g % 7) * interval '1 day' END AS t
                       FROM generate_series(1, :total) AS g) s
+                ORDER BY CASE WHEN :shuffled THEN 0 ELSE extract(epoch FROM t) END, g
                 """
             ),
-            {"expired": expired, "total": expired + live},
+            {"expired": expired, "total": expired + live, "shuffled": shuffled},
         )
         conn.execute(
             text(
@@ -90,8 +97,10 @@ def _fill(url: str, expired_messages: int) -> None:
                     NULL, false, c.created_at + k * interval '30 seconds'
                 FROM (SELECT id, substr(id, 2)::bigint AS n, created_at FROM conversation_conversation) c,
                      generate_series(1, 10) AS k
+                ORDER BY CASE WHEN :shuffled THEN 0 ELSE extract(epoch FROM c.created_at) END, c.n, k
                 """
-            )
+            ),
+            {"shuffled": shuffled},
         )
         for n, (purpose, keep) in enumerate((("chatbot", "0 days"), ("chatbot_improvement", "1 year"))):
             conn.execute(
@@ -253,11 +262,12 @@ def _child(url: str, batch_size: int | None) -> None:
 
 
 def bench(
-    expired_messages: int, partitioned: bool, keep: str | None = None, runs: int = 1
+    expired_messages: int, partitioned: bool, keep: str | None = None, runs: int = 1, shuffled: bool = False
 ) -> dict[str, object]:
     from tillit.db import migrate
 
-    base = f"{keep}_{expired_messages}" if keep else f"tillit_bench_{uuid.uuid4().hex[:8]}"
+    layout = "_shuffled" if shuffled else ""
+    base = f"{keep}_{expired_messages}{layout}" if keep else f"tillit_bench_{uuid.uuid4().hex[:8]}"
     tag = uuid.uuid4().hex[:6]
     clones = [f"{base}_{tag}_sweep", f"{base}_{tag}_floor", f"{base}_{tag}_part", f"{base}_{tag}_drop"]
     fill_s = 0.0
@@ -266,7 +276,7 @@ def bench(
             _admin(f'CREATE DATABASE "{base}"')
             migrate.upgrade(_url(base))
             t = time.perf_counter()
-            _fill(_url(base), expired_messages)
+            _fill(_url(base), expired_messages, shuffled)
             fill_s = time.perf_counter() - t
         sweeps: list[dict[str, float]] = []
         floors: list[float] = []
@@ -299,6 +309,7 @@ def bench(
             "ratio": round(sweep_s / floor_s, 2),
             "deleted_messages": messages,
             "batch": BATCH or _default_batch(),
+            "layout": "shuffled" if shuffled else "creation order",
         }
         if partitioned:
             _admin(f'CREATE DATABASE "{clones[2]}" TEMPLATE "{base}"')
@@ -327,6 +338,9 @@ def main() -> None:
         "--runs", type=int, default=1, help="measure sweeper and floor N times, report medians"
     )
     parser.add_argument("--keep", metavar="NAME", help="keep the filled database as NAME_<size> and reuse it")
+    parser.add_argument(
+        "--shuffled", action="store_true", help="the earlier fill layout (rows not in creation order)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -336,7 +350,9 @@ def main() -> None:
     BATCH = args.batch_size
     rows = []
     for size in args.sizes:
-        row = bench(size, partitioned=not args.no_partitioned, keep=args.keep, runs=args.runs)
+        row = bench(
+            size, partitioned=not args.no_partitioned, keep=args.keep, runs=args.runs, shuffled=args.shuffled
+        )
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
     if args.json:

@@ -11,8 +11,8 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from tillit.retention.models import Hold
 from tillit.retention.repository import ids_in, outlived_clause
@@ -28,27 +28,6 @@ class Candidate(NamedTuple):
     expires_at: datetime
 
 
-def expired_candidates(
-    session: Session, now: datetime, limit: int, after: tuple[datetime, str] | None = None
-) -> list[Candidate]:
-    """Up to `limit` expired records after the cursor `(expires_at, hold id)`, oldest first."""
-    stmt = select(Hold.id, Hold.record_type, Hold.record_id, Hold.expires_at).where(
-        Hold.expires_at <= now, ~outlived_clause()
-    )
-    if after is not None:
-        at, hold_id = after
-        # `expires_at >= at` is the index range; the OR only trims the first instant.
-        stmt = stmt.where(Hold.expires_at >= at, or_(Hold.expires_at > at, Hold.id > hold_id))
-    stmt = stmt.order_by(Hold.expires_at, Hold.id).limit(limit)
-    return [Candidate(r.id, r.record_type, r.record_id, r.expires_at) for r in session.execute(stmt)]
-
-
-def count_expired(session: Session, now: datetime) -> int:
-    """How many records have no alive hold left (the sweep's total, for its progress bar)."""
-    stmt = select(func.count()).select_from(Hold).where(Hold.expires_at <= now, ~outlived_clause())
-    return int(session.scalar(stmt) or 0)
-
-
 class HoldRow(NamedTuple):
     record_id: str
     subject_id: str | None
@@ -56,6 +35,67 @@ class HoldRow(NamedTuple):
     rule_index: int
     action: str
     expires_at: datetime | None
+
+
+def _candidates_statement(
+    now: datetime, limit: int, after: tuple[datetime, str] | None
+) -> Select[str, str, str, datetime | None]:
+    stmt = select(Hold.id, Hold.record_type, Hold.record_id, Hold.expires_at).where(
+        Hold.expires_at <= now, ~outlived_clause()
+    )
+    if after is not None:
+        at, hold_id = after
+        # `expires_at >= at` is the index range; the OR only trims the first instant.
+        stmt = stmt.where(Hold.expires_at >= at, or_(Hold.expires_at > at, Hold.id > hold_id))
+    return stmt.order_by(Hold.expires_at, Hold.id).limit(limit)
+
+
+def expired_candidates(
+    session: Session, now: datetime, limit: int, after: tuple[datetime, str] | None = None
+) -> list[Candidate]:
+    """Up to `limit` expired records after the cursor `(expires_at, hold id)`, oldest first."""
+    stmt = _candidates_statement(now, limit, after)
+    return [Candidate(r.id, r.record_type, r.record_id, r.expires_at) for r in session.execute(stmt)]
+
+
+def expired_with_holds(
+    session: Session, now: datetime, limit: int, after: tuple[datetime, str] | None = None
+) -> tuple[list[Candidate], dict[tuple[str, str], list[HoldRow]]]:
+    """`expired_candidates` and every hold of those records, by (record_type, record_id), in one query:
+    the candidates joined back to their holds through the (record_type, record_id, purpose) index. (A
+    second query with the batch's ids as an array made PostgreSQL scan the whole hold table per batch.)"""
+    found = _candidates_statement(now, limit, after).subquery("candidate")
+    other = aliased(Hold)
+    stmt = (
+        select(
+            found.c.id,
+            found.c.record_type,
+            found.c.record_id,
+            found.c.expires_at,
+            other.subject_id,
+            other.purpose,
+            other.rule_index,
+            other.action,
+            other.expires_at,
+        )
+        .join(other, and_(other.record_type == found.c.record_type, other.record_id == found.c.record_id))
+        .order_by(found.c.expires_at, found.c.id)
+    )
+    candidates: list[Candidate] = []
+    holds: dict[tuple[str, str], list[HoldRow]] = {}
+    for row in session.execute(stmt):
+        key = (row[1], row[2])
+        if key not in holds:
+            candidates.append(Candidate(row[0], row[1], row[2], row[3]))
+            holds[key] = []
+        holds[key].append(HoldRow(row[2], row[4], row[5], row[6], row[7], row[8]))
+    return candidates, holds
+
+
+def count_expired(session: Session, now: datetime) -> int:
+    """How many records have no alive hold left (the sweep's total, for its progress bar)."""
+    stmt = select(func.count()).select_from(Hold).where(Hold.expires_at <= now, ~outlived_clause())
+    return int(session.scalar(stmt) or 0)
 
 
 def holds_of_records(session: Session, record_type: str, record_ids: Sequence[str]) -> list[HoldRow]:

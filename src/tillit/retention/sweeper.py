@@ -41,7 +41,7 @@ from tillit.policy.schema import Policy, RetentionAction
 from tillit.retention import erasers, legal, sweep_repository, sweep_rules
 from tillit.retention.lock import sweep_lock
 from tillit.retention.sweep_models import DeletionProof
-from tillit.retention.sweep_repository import Candidate
+from tillit.retention.sweep_repository import Candidate, HoldRow
 from tillit.retention.sweep_schemas import GroupResult, ProofRead, SweepResult
 
 DEFAULT_BATCH = 10_000
@@ -91,12 +91,12 @@ def sweep(
         while max_batches is None or result.batches < max_batches:
             with uow.read() if dry_run else uow.begin() as session:
                 _fast_commit(session)
-                candidates = sweep_repository.expired_candidates(session, now, limit, cursor)
+                candidates, holds = sweep_repository.expired_with_holds(session, now, limit, cursor)
                 if not candidates:
                     break
                 cursor = (candidates[-1].expires_at, candidates[-1].hold_id)
                 result.batches += 1
-                rows = _batch(session, policy, frozen, candidates, result, totals, policy_version)
+                rows = _batch(session, policy, frozen, candidates, holds, result, totals, policy_version)
                 if dry_run:
                     session.rollback()
             lease.renew()
@@ -136,11 +136,13 @@ def _batch(
     policy: Policy,
     clock: FixedClock,
     candidates: list[Candidate],
+    holds: dict[tuple[str, str], list[HoldRow]],
     result: SweepResult,
     totals: dict[GroupKey, GroupResult],
     policy_version: str | None,
 ) -> int:
-    """One batch in the caller's transaction: decide, erase, forget holds, prove, audit. Returns the
+    """One batch in the caller's transaction: decide (from `holds`, every hold of each candidate, read
+    with the candidates), erase, forget holds, prove, audit. Returns the
     rows erased (every table, holds not counted)."""
     coverage = legal.coverage(session)
     by_kind: dict[str, list[str]] = defaultdict(list)
@@ -149,20 +151,22 @@ def _batch(
 
     groups: dict[GroupKey, list[str]] = defaultdict(list)
     windows: dict[GroupKey, list[datetime]] = defaultdict(list)
+    # Records of a batch mostly share their holds' purposes, rules and end dates: decide each pattern once.
+    verdicts: dict[tuple[tuple[str, int, str, datetime | None], ...], sweep_rules.Verdict] = {}
     for record_type, record_ids in by_kind.items():
-        holds_by_record: dict[str, list[sweep_rules.LastHold]] = defaultdict(list)
-        subjects: dict[str, set[str | None]] = defaultdict(set)
-        for hold in sweep_repository.holds_of_records(session, record_type, record_ids):
-            assert hold.expires_at is not None  # a candidate has no open hold
-            holds_by_record[hold.record_id].append(
-                sweep_rules.LastHold(hold.purpose, hold.rule_index, hold.action, hold.expires_at)
-            )
-            subjects[hold.record_id].add(hold.subject_id)
         for record_id in record_ids:
-            if coverage.covers(record_type, record_id, subjects[record_id]):
+            record_holds = holds[(record_type, record_id)]
+            if coverage.covers(record_type, record_id, {h.subject_id for h in record_holds}):
                 result.legal_held += 1
                 continue
-            verdict = sweep_rules.decide(holds_by_record[record_id])
+            pattern = tuple((h.purpose, h.rule_index, h.action, h.expires_at) for h in record_holds)
+            verdict = verdicts.get(pattern)
+            if verdict is None:
+                last: list[sweep_rules.LastHold] = []
+                for purpose, rule_index, hold_action, expires_at in pattern:
+                    assert expires_at is not None  # a candidate has no open hold
+                    last.append(sweep_rules.LastHold(purpose, rule_index, hold_action, expires_at))
+                verdict = verdicts[pattern] = sweep_rules.decide(last)
             action = erasers.proof_action(record_type, verdict.action)
             key: GroupKey = (record_type, verdict.purpose, verdict.rule_index, action)
             groups[key].append(record_id)
