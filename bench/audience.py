@@ -11,7 +11,7 @@ and consent states for the bank's `simple_marketing` purpose (legitimate interes
 1 % opted out of everything and back in for SMS. Then ANALYZE.
 
 For each of three channels (sms, email, online_bank) it times, on a warm cache, median and p95 of
-`--runs` runs:
+`--runs` runs, the queries' runs interleaved:
 
 - consent: `consent.service.allowed_subject_ids(policy, "simple_marketing", channel, customers)`,
   the SQL the consent ledger builds for any audience;
@@ -133,14 +133,20 @@ def _fill(url: str, n: int) -> float:
     return time.perf_counter() - started
 
 
-def _timed(conn: Connection, run: Callable[[Connection], int], runs: int) -> tuple[list[float], int]:
-    run(conn)  # warm-up: caches and plan
-    times, count = [], 0
+def _timed(
+    conn: Connection, queries: dict[str, Callable[[Connection], int]], runs: int
+) -> dict[str, tuple[list[float], int]]:
+    """Time every query `runs` times, interleaved (run 1 of each, then run 2 of each...), after one
+    warm-up each: on a machine shared with other work the load drifts within minutes, and timing all
+    runs of the floor before all runs of the product made their ratio follow the drift."""
+    counts = {label: run(conn) for label, run in queries.items()}  # warm-up: caches and plans
+    times: dict[str, list[float]] = {label: [] for label in queries}
     for _ in range(runs):
-        started = time.perf_counter()
-        count = run(conn)
-        times.append(time.perf_counter() - started)
-    return times, count
+        for label, run in queries.items():
+            started = time.perf_counter()
+            counts[label] = run(conn)
+            times[label].append(time.perf_counter() - started)
+    return {label: (times[label], counts[label]) for label in queries}
 
 
 def _count(stmt: Select[Any]) -> Callable[[Connection], int]:
@@ -272,8 +278,7 @@ def run(n: int, runs: int, fetch: bool, db: str | None = None) -> dict[str, Any]
                 if fetch:
                     queries["consent_fetch"] = _fetch(consent_stmt)
                 row: dict[str, Any] = {}
-                for label, query in queries.items():
-                    times, count = _timed(conn, query, runs)
+                for label, (times, count) in _timed(conn, queries, runs).items():
                     row[label] = {**_stats(times), "count": count}
                     print(
                         f"  {channel:12} {label:14} {row[label]['median']:.3f}s  ({count:,} subjects)",
