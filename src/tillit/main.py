@@ -126,7 +126,6 @@ def _include_rights(app: FastAPI) -> None:
     from tillit.web.console_disclosure import api_csrf
     from tillit.web.console_disclosure import router as disclosure_console
     from tillit.web.deps import require_permission
-
     from tillit.web.rights_pages import router as rights_pages
 
     app.include_router(rights_pages)

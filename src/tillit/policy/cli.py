@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="The policy register: lint, render the notice, export (fides, Art. 30 record).", no_args_is_help=True)
+app = typer.Typer(
+    help="The policy register: lint, render the notice, export (fides, Art. 30 record).", no_args_is_help=True
+)
 
 
 @app.command("lint")

@@ -11,9 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import make_settings
-from tests.integration.rights.helpers import load
+from tests.integration.rights.helpers import ACTOR, load
 from tillit.core.clock import FixedClock
-from tests.integration.rights.helpers import ACTOR
 from tillit.rights import completeness, service
 from tillit.rights.collect import expand_identities
 from tillit.rights.schemas import RequestCreate
