@@ -64,17 +64,54 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         app.include_router(bench_router(context))
 
     @app.get("/api/health", tags=["operations"])
-    def health() -> dict[str, str]:
-        return {"status": "ok", "pack": policy.pack, "policy_version": policy.version}
+    def health(request: Request) -> dict[str, str]:
+        """Liveness: 200 whenever the process answers, also while the chatbot still trains (a restart
+        would not make that faster). `chatbot` says how far its start-up training is: `warming` (a
+        first turn now waits for it), `ready`, `failed` (logged; the first turn trains instead) or `off`
+        (`TILLIT_CHATBOT_WARMUP=false`: the first turn trains). Readiness is `/api/health/ready`."""
+        return _health_body(request)
+
+    @app.get(
+        "/api/health/ready",
+        tags=["operations"],
+        responses={503: {"description": "the chatbot is still training (`chatbot`: `warming`)"}},
+    )
+    def ready(request: Request) -> JSONResponse:
+        """Readiness, for a load balancer or a test that chats: 503 (with `Retry-After`) while the
+        chatbot's start-up training runs, so that no customer's first turn waits for it; 200 once it is
+        done, and whenever there is nothing to wait for (`chatbot`: `off`, or `failed`, which is logged
+        and leaves the first turn to train, as without warm-up). Same body as `/api/health`."""
+        body = _health_body(request)
+        if body["chatbot"] == "warming":
+            return JSONResponse(status_code=503, content=body, headers={"Retry-After": "1"})
+        return JSONResponse(content=body)
 
     return app
+
+
+def _health_body(request: Request) -> dict[str, str]:
+    policy = runtime_of(request).policy
+    return {
+        "status": "ok",
+        "pack": policy.pack,
+        "policy_version": policy.version,
+        "chatbot": chatbot_state(request.app),
+    }
+
+
+def chatbot_state(app: FastAPI) -> str:
+    """`warming`, `ready` or `failed` for the start-up training (`ChatbotWarmUp`), or `off` when the app
+    did not start one (`TILLIT_CHATBOT_WARMUP=false`, or a lifespan that did not run)."""
+    warm_up: ChatbotWarmUp | None = getattr(app.state, "chatbot_warmup", None)
+    return "off" if warm_up is None else warm_up.state
 
 
 def _lifespan(context: Runtime) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Start-up work that must not delay serving: the chatbot is trained in a background thread
     (`TILLIT_CHATBOT_WARMUP`, on by default), so the first customer turn does not pay seconds of
     training, while the server already answers health checks. A turn that arrives during training waits
-    for it (the trained bot is shared and built once), never trains a second copy."""
+    for it (the trained bot is shared and built once), never trains a second copy. `/api/health/ready`
+    answers 503 until the training is done."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -85,16 +122,34 @@ def _lifespan(context: Runtime) -> Callable[[FastAPI], AbstractAsyncContextManag
     return lifespan
 
 
-def _warm_up_in_background(context: Runtime) -> threading.Thread:
-    def train() -> None:
+class ChatbotWarmUp(threading.Thread):
+    """The chatbot's start-up training in a background thread, and what became of it (`state`). The
+    readiness lives here, where the training is started, rather than in the chatbot's cache."""
+
+    def __init__(self, context: Runtime) -> None:
+        super().__init__(name="chatbot-warm-up", daemon=True)
+        self._policy = context.policy
+        self._failed = False
+
+    def run(self) -> None:
         try:
             from tillit.chatbot import service as chatbot_service
 
-            chatbot_service.warm_up(context.policy)
+            chatbot_service.warm_up(self._policy)
         except Exception:  # the first turn trains (and reports) instead; start-up must not die for it
+            self._failed = True
             log.exception("chatbot warm-up failed")
 
-    thread = threading.Thread(target=train, name="chatbot-warm-up", daemon=True)
+    @property
+    def state(self) -> str:
+        """`warming` until the training has returned (also before `start`), then `ready` or `failed`."""
+        if self.ident is None or self.is_alive():
+            return "warming"
+        return "failed" if self._failed else "ready"
+
+
+def _warm_up_in_background(context: Runtime) -> ChatbotWarmUp:
+    thread = ChatbotWarmUp(context)
     thread.start()
     return thread
 
