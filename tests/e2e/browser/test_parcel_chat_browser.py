@@ -6,101 +6,28 @@ and replies; the customer sees the reply, downloads the transcript and deletes t
 then gone from the SQLite file. A second test checks /chat on a 390x844 phone screen, keyboard only.
 
 The server is `uvicorn tillit.asgi:app` in a subprocess over a SQLite file loaded with
-`tillit demo --no-serve`, so nothing is shared with the test process but the database.
+`tillit demo --no-serve`, so nothing is shared with the test process but the database (`demo_server` in
+conftest.py, which yields once the chatbot is trained, so the first turn does not wait for its training).
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.browser.conftest import REPO, _free_port
+from tests.e2e.browser.conftest import DemoServer, DemoSpec, serving
 from tillit.chatbot.texts import status_text
-
-pytestmark = pytest.mark.browser
 
 STAFF_USER = "advisor.anna"
 STAFF_PASSWORD = "correct-horse-battery-staple-42"
-SECRET = "browser-test-secret-key-0123456789abcdef"
 
-
-@dataclass
-class Server:
-    url: str
-    database: Path
-    log: Path
-
-
-def _tillit(args: list[str], env: dict[str, str]) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "tillit.cli", *args], env=env, capture_output=True, text=True, timeout=180
-    )
-    assert result.returncode == 0, f"tillit {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    directory = tmp_path_factory.mktemp("parcel-chat")
-    database = directory / "tillit.sqlite3"
-    env = {
-        **os.environ,
-        "TILLIT_DATABASE_URL": f"sqlite:///{database}",
-        "TILLIT_DEMO_MODE": "true",
-        "TILLIT_PACK": "parcel",
-        "TILLIT_SECRET_KEY": SECRET,
-        "TILLIT_VAR_DIR": str(directory),
-        "TILLIT_STAFF_PASSWORD": STAFF_PASSWORD,
-    }
-    env.pop("TILLIT_LLM_URL", None)
-    _tillit(["demo", "--pack", "parcel", "--no-serve"], env)
-    _tillit(["staff", "add", STAFF_USER, "--role", "advisor", "--name", "Anna Advisor"], env)
-    port = _free_port()
-    log = directory / "server.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "tillit.asgi:app", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            cwd=directory,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/api/health", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the server did not start:\n{log.read_text()}")
-                time.sleep(0.2)
-            yield Server(url=url, database=database, log=log)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-@pytest.fixture
-def artifacts() -> Path:
-    directory = REPO / "test-artifacts"
-    directory.mkdir(exist_ok=True)
-    return directory
+pytestmark = [
+    pytest.mark.browser,
+    serving(DemoSpec("parcel", STAFF_USER, "advisor", "Anna Advisor", STAFF_PASSWORD)),
+]
 
 
 def _query(database: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
@@ -115,15 +42,15 @@ def _send(page: Page, text: str) -> None:
 
 
 def test_parcel_customer_tracks_hands_off_gets_a_reply_downloads_and_deletes(
-    browser: Browser, server: Server, artifacts: Path
+    browser: Browser, demo_server: DemoServer, artifacts: Path
 ) -> None:
     (number,), *_ = _query(
-        server.database,
+        demo_server.database,
         "select tracking_number from parcel_shipments "
         "where tracking_number is not null and status = 'delivered' order by id limit 1",
     )
     (latest,), *_ = _query(
-        server.database,
+        demo_server.database,
         "select status_code from parcel_tracking_events where tracking_number = ? "
         "order by occurred_at desc limit 1",
         number,
@@ -134,7 +61,7 @@ def test_parcel_customer_tracks_hands_off_gets_a_reply_downloads_and_deletes(
     advisor = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = customer.new_page()
-        page.goto(f"{server.url}/chat?lang=sv")
+        page.goto(f"{demo_server.url}/chat?lang=sv")
         expect(page.locator("h1")).to_contain_text("Chatta med")
         expect(page.get_by_role("link", name="integritetspolicy")).to_have_attribute(
             "href", "/privacy?lang=sv"
@@ -158,26 +85,26 @@ def test_parcel_customer_tracks_hands_off_gets_a_reply_downloads_and_deletes(
         page.get_by_role("button", name="Spara kontaktuppgifter").click()
         expect(page.locator("#chat-status")).to_contain_text("Tack.")
         page.screenshot(path=str(artifacts / "parcel-chat-2-queued.png"), full_page=True)
-        (conversation_id,) = _query(server.database, "select id from conversation_conversation")[0]
+        (conversation_id,) = _query(demo_server.database, "select id from conversation_conversation")[0]
         assert _query(
-            server.database,
+            demo_server.database,
             "select count(*) from conversation_handoff_contact where conversation_id = ?",
             conversation_id,
         ) == [(1,)]
 
         # 3. The advisor, in a second browser context, logs in, takes the conversation and replies.
         console = advisor.new_page()
-        console.goto(f"{server.url}/console/login")
+        console.goto(f"{demo_server.url}/console/login")
         console.locator("#username").fill(STAFF_USER)
         console.locator("#password").fill(STAFF_PASSWORD)
         console.locator("form[action='/console/login'] button[type=submit]").click()
-        console.wait_for_url(f"{server.url}/console**")
+        console.wait_for_url(f"{demo_server.url}/console**")
         take = console.locator(f"form[action='/console/conversations/{conversation_id}/take'] button")
         expect(take).to_be_visible()
         console.screenshot(path=str(artifacts / "parcel-chat-3-console-queue.png"), full_page=True)
         take.click()
         if "/console/conversations/" not in console.url:
-            console.goto(f"{server.url}/console/conversations/{conversation_id}")
+            console.goto(f"{demo_server.url}/console/conversations/{conversation_id}")
         expect(console.locator("body")).to_contain_text("Astrid Berg")
         console.locator("#reply").fill("Hej Astrid! Jag tittar på din försändelse nu.")
         console.locator(f"form[action='/console/conversations/{conversation_id}/reply'] button").click()
@@ -211,7 +138,7 @@ def test_parcel_customer_tracks_hands_off_gets_a_reply_downloads_and_deletes(
             ("retention_hold", "record_id"),
         ):
             rows = _query(
-                server.database, f"select count(*) from {table} where {column} = ?", conversation_id
+                demo_server.database, f"select count(*) from {table} where {column} = ?", conversation_id
             )
             assert rows == [(0,)], table
     finally:
@@ -220,14 +147,14 @@ def test_parcel_customer_tracks_hands_off_gets_a_reply_downloads_and_deletes(
 
 
 def test_chat_fits_a_phone_and_works_with_the_keyboard_alone(
-    browser: Browser, server: Server, artifacts: Path
+    browser: Browser, demo_server: DemoServer, artifacts: Path
 ) -> None:
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
     )
     try:
         page = context.new_page()
-        page.goto(f"{server.url}/chat?lang=sv")
+        page.goto(f"{demo_server.url}/chat?lang=sv")
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
@@ -266,7 +193,7 @@ def test_chat_fits_a_phone_and_works_with_the_keyboard_alone(
 
 
 def test_the_embed_script_opens_the_chat_in_an_iframe(
-    browser: Browser, server: Server, artifacts: Path
+    browser: Browser, demo_server: DemoServer, artifacts: Path
 ) -> None:
     """A company page (another origin: here a `data:`-less blank page) includes the script and gets a
     button that opens /chat?embed=1 from tillit's own origin; Escape closes it again."""
@@ -275,7 +202,7 @@ def test_the_embed_script_opens_the_chat_in_an_iframe(
         page = context.new_page()
         page.set_content(
             "<!doctype html><html lang='da'><head><title>Nordpost</title></head><body><h1>Nordpost</h1>"
-            f"<script src='{server.url}/static/tillit-chat-embed.js' data-label='Chat med os'></script>"
+            f"<script src='{demo_server.url}/static/tillit-chat-embed.js' data-label='Chat med os'></script>"
             "</body></html>"
         )
         button = page.get_by_role("button", name="Chat med os")
@@ -287,7 +214,7 @@ def test_the_embed_script_opens_the_chat_in_an_iframe(
         expect(frame.locator("h1")).to_contain_text("Chat med Nordpost")
         expect(frame.locator("#chat-input")).to_be_visible()
         src = page.get_attribute("#tillit-chat-frame", "src") or ""
-        assert src.startswith(server.url) and "embed=1" in src and "lang=da" in src
+        assert src.startswith(demo_server.url) and "embed=1" in src and "lang=da" in src
         page.screenshot(path=str(artifacts / "parcel-chat-embedded.png"))
         # Escape from where a customer types: inside the chat's own document (the widget asks the page to
         # close it). Focusing explicitly keeps the test independent of when the iframe finished loading.

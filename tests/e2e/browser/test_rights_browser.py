@@ -3,103 +3,38 @@ access request in the privacy centre, a DPO executes it in the console, the cust
 package and it holds their data.
 
 The server is `uvicorn tillit.asgi:app` in a subprocess over a SQLite file loaded with
-`tillit demo --no-serve`, the DPO created with `tillit staff add`, as in the parcel chat test.
+`tillit demo --no-serve`, the DPO created with `tillit staff add` (`demo_server` in conftest.py); nothing
+here chats, so the server does not train the chatbot.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.browser.conftest import REPO, _free_port
-
-pytestmark = pytest.mark.browser
+from tests.e2e.browser.conftest import DemoServer, DemoSpec, serving
 
 DPO_USER = "dpo.dagny"
 DPO_PASSWORD = "correct-horse-battery-staple-77"
-SECRET = "browser-test-secret-key-rights-0123456789"
 
-
-def _tillit(args: list[str], env: dict[str, str]) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "tillit.cli", *args], env=env, capture_output=True, text=True, timeout=240
-    )
-    assert result.returncode == 0, f"tillit {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    directory = tmp_path_factory.mktemp("rights-browser")
-    env = {
-        **os.environ,
-        "TILLIT_DATABASE_URL": f"sqlite:///{directory / 'tillit.sqlite3'}",
-        "TILLIT_DEMO_MODE": "true",
-        "TILLIT_PACK": "bank",
-        "TILLIT_SECRET_KEY": SECRET,
-        "TILLIT_VAR_DIR": str(directory),
-        "TILLIT_STAFF_PASSWORD": DPO_PASSWORD,
-        "TILLIT_CHATBOT_WARMUP": "false",
-    }
-    env.pop("TILLIT_LLM_URL", None)
-    _tillit(["demo", "--pack", "bank", "--no-serve"], env)
-    _tillit(["staff", "add", DPO_USER, "--role", "dpo", "--name", "Dagny DPO"], env)
-    port = _free_port()
-    log = directory / "server.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "tillit.asgi:app", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            cwd=directory,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/api/health", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the server did not start:\n{log.read_text()}")
-                time.sleep(0.2)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-@pytest.fixture
-def artifacts() -> Path:
-    directory = REPO / "test-artifacts"
-    directory.mkdir(exist_ok=True)
-    return directory
+pytestmark = [
+    pytest.mark.browser,
+    serving(DemoSpec("bank", DPO_USER, "dpo", "Dagny DPO", DPO_PASSWORD, chatbot_warmup=False)),
+]
 
 
 def test_customer_files_access_dpo_executes_customer_downloads(
-    browser: Browser, server: str, artifacts: Path, tmp_path: Path
+    browser: Browser, demo_server: DemoServer, artifacts: Path, tmp_path: Path
 ) -> None:
     customer = browser.new_context(viewport={"width": 1100, "height": 900}, accept_downloads=True)
     dpo = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = customer.new_page()
-        page.goto(f"{server}/privacy-centre?lang=en")
+        page.goto(f"{demo_server.url}/privacy-centre?lang=en")
         first = page.locator("button[name=subject_id]").first
         subject_id = first.get_attribute("value")
         name = first.inner_text().split("(")[0].strip()
@@ -116,7 +51,7 @@ def test_customer_files_access_dpo_executes_customer_downloads(
         page.screenshot(path=str(artifacts / "rights-customer-filed.png"), full_page=True)
 
         console = dpo.new_page()
-        console.goto(f"{server}/console/rights?lang=en")
+        console.goto(f"{demo_server.url}/console/rights?lang=en")
         console.fill("#username", DPO_USER)
         console.fill("#password", DPO_PASSWORD)
         console.locator("#password").press("Enter")
