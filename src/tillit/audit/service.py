@@ -17,6 +17,11 @@ head row, which takes the database's single write lock (held until commit) befor
 Either way the lock lasts until the caller's transaction ends, so appends are serialised: keep audited
 transactions short (they should be anyway).
 
+Several appends in one transaction (a chat turn that reads two datasets) lock and read the head once:
+the tail is remembered on the session for that transaction, and the head row is written once, just
+before the transaction commits (`_write_pending_head`, a `before_commit` hook). A rolled-back
+transaction forgets its tail with its rows.
+
 Limits, stated plainly: someone able to rewrite every row *and* the head can recompute a consistent
 chain (SHA-256 is unkeyed so that anyone can verify the log without the secret). Guard against that by
 recording the head printed by `tillit audit verify` outside the database now and then.
@@ -25,9 +30,11 @@ recording the head printed by `tillit audit verify` outside the database now and
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, text, update
+from sqlalchemy import Row, event, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from tillit.audit import rules
@@ -85,17 +92,8 @@ def record(
         record_id=record_id,
     )
     clean_detail = rules.check_detail(detail)
-    _lock_chain(session)
-    head = _read_head(session)
-    if head is None:
-        if _last_seq(session) is not None:
-            raise AuditIntegrityError(
-                "the audit head is missing while the log holds events; run `tillit audit verify`, "
-                "investigate, then `tillit audit reseal`"
-            )
-        prev_seq, prev_hash = 0, rules.GENESIS_HASH
-    else:
-        prev_seq, prev_hash = head
+    tail = _tail(session)
+    prev_seq, prev_hash = tail.seq, tail.hash
     fields: dict[str, Any] = {
         "seq": prev_seq + 1,
         "at": clock.now(),
@@ -110,9 +108,60 @@ def record(
         "prev_hash": prev_hash,
     }
     fields["hash"] = rules.event_hash(**fields)
-    session.execute(insert(AuditEvent).values(**fields))
-    _write_head(session, seq=fields["seq"], hash_=fields["hash"], at=fields["at"], exists=head is not None)
+    session.execute(_INSERT_EVENT, fields)
+    tail.seq, tail.hash, tail.at, tail.dirty = fields["seq"], fields["hash"], fields["at"], True
     return AuditEventRead(**fields)
+
+
+_INSERT_EVENT = insert(AuditEvent)
+"""Built once: executed with each row's values as parameters (no statement to build per append)."""
+_TAIL = "tillit.audit.tail"
+
+
+@dataclass
+class _Tail:
+    """The chain's newest row as this transaction sees it, and whether the head row still has to say so."""
+
+    transaction: object
+    seq: int
+    hash: str
+    at: datetime | None
+    head_exists: bool
+    dirty: bool = False
+
+
+def _tail(session: Session) -> _Tail:
+    """This transaction's tail: remembered after its first append, else locked and read from the head."""
+    transaction = session.get_transaction()
+    tail: _Tail | None = session.info.get(_TAIL)
+    if tail is not None and tail.transaction is transaction:
+        return tail
+    _lock_chain(session)
+    head = _read_head(session)
+    if head is None:
+        if _last_seq(session) is not None:
+            raise AuditIntegrityError(
+                "the audit head is missing while the log holds events; run `tillit audit verify`, "
+                "investigate, then `tillit audit reseal`"
+            )
+        tail = _Tail(transaction, 0, rules.GENESIS_HASH, None, head_exists=False)
+    else:
+        tail = _Tail(transaction, head[0], head[1], None, head_exists=True)
+    session.info[_TAIL] = tail
+    return tail
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending_head(session: Session) -> None:
+    """Write the head once per transaction, with the transaction's last append, before it commits."""
+    tail: _Tail | None = session.info.pop(_TAIL, None)
+    if tail is not None and tail.dirty and tail.transaction is session.get_transaction():
+        _write_head(session, seq=tail.seq, hash_=tail.hash, at=tail.at, exists=tail.head_exists)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_tail(session: Session) -> None:
+    session.info.pop(_TAIL, None)
 
 
 def record_as(
@@ -190,6 +239,7 @@ def reseal(session: Session, *, actor: Actor, clock: Clock) -> AuditEventRead:
     head is missing. Breaks inside the chain stay visible to `verify` for ever: resealing does not hide
     them, and the `audit.resealed` row itself names the previous head.
     """
+    _write_pending_head(session)  # appends earlier in this transaction: the head names them first
     _lock_chain(session)
     previous = _read_head(session)
     last = session.execute(

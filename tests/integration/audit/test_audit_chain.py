@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
 
 from tillit.audit import service as audit_service
 from tillit.audit.errors import AuditInputError, AuditIntegrityError
@@ -190,3 +192,64 @@ def test_concurrent_appends_keep_one_chain(runtime: Runtime) -> None:
     assert result.ok, result.message
     assert result.count == per_thread * threads
     assert result.head_seq == per_thread * threads
+
+
+def test_appends_in_one_transaction_lock_and_write_the_head_once(runtime: Runtime) -> None:
+    """Several appends in one transaction read the head once and write it once, at commit; the chain and
+    the head are the same as with one transaction per append."""
+    _append(runtime, 1)
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        found = re.match(
+            r"\s*(?:UPDATE\s+(\w+)|INSERT\s+INTO\s+(\w+)|SELECT\b.*?\bFROM\s+(\w+))", statement, re.S
+        )
+        if found:
+            verb = "UPDATE" if found[1] else "INSERT" if found[2] else "SELECT"
+            statements.append(f"{verb} {found[1] or found[2] or found[3]}")
+
+    event.listen(runtime.engine, "before_cursor_execute", count)
+    try:
+        _append(runtime, 3)
+    finally:
+        event.remove(runtime.engine, "before_cursor_execute", count)
+    head_writes = [s for s in statements if s.startswith("UPDATE audit_head")]
+    head_reads = [s for s in statements if s.startswith("SELECT audit_head")]
+    event_inserts = [s for s in statements if s.startswith("INSERT audit_event")]
+    assert len(event_inserts) == 3
+    assert len(head_reads) == 1
+    # SQLite also takes its write lock with an UPDATE of the head before reading it.
+    assert len(head_writes) == (2 if runtime.engine.dialect.name == "sqlite" else 1)
+    result = _verify(runtime)
+    assert result.ok, result.message
+    assert result.head_seq == 4
+
+
+def test_a_rolled_back_transaction_forgets_its_tail(runtime: Runtime) -> None:
+    """Appends rolled back leave neither rows nor a remembered tail: the next append on the same session
+    object continues from the committed head."""
+    _append(runtime, 2)
+    session = Session(runtime.engine)  # one Session object across two transactions
+    try:
+        with session.begin():
+            audit_service.record_as(session, Actor.job("sweeper"), "dataset.delete", clock=runtime.clock)
+            session.rollback()
+        with session.begin():
+            event = audit_service.record_as(
+                session, Actor.job("sweeper"), "dataset.delete", clock=runtime.clock
+            )
+        assert event.seq == 3
+    finally:
+        session.close()
+    assert _verify(runtime).ok
+
+
+def test_reseal_after_appends_in_the_same_transaction(runtime: Runtime) -> None:
+    _append(runtime, 2)
+    with runtime.uow.begin() as session:
+        audit_service.record_as(session, Actor.job("sweeper"), "dataset.delete", clock=runtime.clock)
+        sealed = audit_service.reseal(session, actor=Actor.job("operator"), clock=runtime.clock)
+    assert sealed.seq == 4
+    result = _verify(runtime)
+    assert result.ok, result.message
+    assert result.head_seq == 4
