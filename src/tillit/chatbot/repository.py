@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from typing import cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Executable, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,15 +30,30 @@ def bump_stat(
     """Add one question to the counters of (day, pack, language, topic) in one atomic statement.
 
     `INSERT ... ON CONFLICT DO UPDATE` is spelled the same by SQLite (3.24+) and PostgreSQL, so two
-    replicas counting the same topic at once cannot lose an increment or fail on the primary key.
+    replicas counting the same topic at once cannot lose an increment or fail on the primary key. The
+    statement is built once per dialect and run with the values as parameters: every chat turn runs it.
     """
-    dialect = session.get_bind().dialect.name
+    values = {"day": day, "pack": pack, "language": language, "topic": topic}
+    session.execute(
+        _bump_statement(session.get_bind().dialect.name),
+        {**values, "answered": answered, "handoffs": handoffs},
+    )
+
+
+@cache
+def _bump_statement(dialect: str) -> Executable:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = cast(Table, ChatbotStat.__table__)
     statement = insert(table).values(
-        day=day, pack=pack, language=language, topic=topic, questions=1, answered=answered, handoffs=handoffs
+        day=bindparam("day"),
+        pack=bindparam("pack"),
+        language=bindparam("language"),
+        topic=bindparam("topic"),
+        questions=1,
+        answered=bindparam("answered"),
+        handoffs=bindparam("handoffs"),
     )
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=["day", "pack", "language", "topic"],
         set_={
             "questions": table.c.questions + 1,
@@ -45,7 +61,6 @@ def bump_stat(
             "handoffs": table.c.handoffs + statement.excluded.handoffs,
         },
     )
-    session.execute(statement)
 
 
 def samples(session: Session, *, pack: str | None = None, limit: int = 100) -> list[ChatbotSample]:
