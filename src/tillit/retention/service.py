@@ -66,8 +66,8 @@ def assign_holds(
     of why. Purposes the policy no longer has are ignored in `excluded_purposes` (they cannot hold
     anything), so a stale objection never blocks storing a record.
 
-    Returns every hold of the record afterwards, ended ones included, ordered by purpose. When none of
-    them is alive, no purpose holds the record and the caller should not keep it.
+    Returns every hold of the record afterwards, ended ones included, ordered by purpose (code point
+    order). When none of them is alive, no purpose holds the record and the caller should not keep it.
     """
     _check_record_type(policy, record_type)
     now = clock.now()
@@ -76,12 +76,14 @@ def assign_holds(
         h.purpose: h for h in repository.holds_of_record(session, record_type, record_id, for_update=True)
     }
     excluded = frozenset(excluded_purposes)
+    current = dict(existing)
 
     for purpose, decision in decisions.items():
         hold = existing.get(purpose)
         if hold is None:
             if purpose not in excluded:
-                session.add(_new_hold(record_type, record_id, subject_id, decision, now))
+                current[purpose] = _new_hold(record_type, record_id, subject_id, decision, now)
+                session.add(current[purpose])
             continue
         if hold.ended_reason is not None and (
             hold.ended_reason != EndReason.NO_LONGER_APPLIES or purpose in excluded
@@ -95,7 +97,8 @@ def assign_holds(
         _end(hold, EndReason.NO_LONGER_APPLIES, now)
 
     session.flush()
-    return holds_for(session, record_type, record_id)
+    # The rows just read (locked) and written are the record's holds: no need to read them again.
+    return [HoldRead.model_validate(current[purpose]) for purpose in sorted(current)]
 
 
 def recompute_holds(
