@@ -13,6 +13,7 @@ import json
 import random
 import threading
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from pathlib import Path
 
@@ -68,6 +69,40 @@ def warm_up(policy: Policy, *, kb_dir: Path | None = None) -> classifier.Trained
     return get_bot(policy.pack, kb_dir=kb_dir, languages=policy.languages)
 
 
+@dataclass(frozen=True)
+class Understanding:
+    """What the bot makes of a message before reading any data: its language, the classifier's ranking
+    and the topic. Pure computation, so a chat turn does it before opening its write transaction (on
+    SQLite, before taking the one write lock) and hands it to `answer`."""
+
+    text: str
+    context_language: str | None
+    language: str
+    prediction: classifier.Prediction
+    topic: str
+    confidence: float
+
+
+def understand(
+    policy: Policy,
+    pack: str,
+    text: str,
+    context: BotContext,
+    *,
+    session: Session | None = None,
+    kb_dir: Path | None = None,
+) -> Understanding | None:
+    """Detect the language and classify the message; None for a customer whose processing is restricted
+    (checked through `session` when given: their text is not to be analysed at all)."""
+    if _restricted(session, context):
+        return None
+    bot = get_bot(pack, kb_dir=kb_dir, languages=policy.languages)
+    prediction = bot.intent.predict(text)
+    topic, confidence = classify(bot, text, prediction)
+    language = reply_language(bot, text, context, policy)
+    return Understanding(text, context.language, language, prediction, topic, confidence)
+
+
 def answer(
     policy: Policy,
     pack: str,
@@ -79,24 +114,25 @@ def answer(
     secret: str | None = None,
     llm: LlmClient | None = None,
     kb_dir: Path | None = None,
+    understood: Understanding | None = None,
 ) -> BotReply:
     """The bot's reply to one customer message. Actions need `session`, `clock` (and `secret` for the
-    bank's, to read the customer's identities); `llm` turns on generated answers.
+    bank's, to read the customer's identities); `llm` turns on generated answers. `understood`: this
+    message's `understand`, done earlier; used when it is for the same text and conversation language.
 
     A customer whose processing is restricted (Art. 18) gets one polite sentence saying so, in the
     conversation's language, before anything reads the text: no language detection, no classification,
-    no action, no language model. Storing the message (the caller's) is the one use restriction allows."""
-    if (
-        session is not None
-        and context.subject_id is not None
-        and subjects_service.is_restricted(session, context.subject_id)
-    ):
+    no action, no language model. Storing the message (the caller's) is the one use restriction allows.
+    The check is made here again even after `understand`: a restriction may have come in between."""
+    if _restricted(session, context):
         return restricted_reply(policy, context.language)
     bot = get_bot(pack, kb_dir=kb_dir, languages=policy.languages)
-    language = reply_language(bot, text, context, policy)
+    if understood is None or understood.text != text or understood.context_language != context.language:
+        understood = understand(policy, pack, text, context, kb_dir=kb_dir)
+        assert understood is not None  # no session given: no restriction check
+    language, prediction = understood.language, understood.prediction
+    topic, confidence = understood.topic, understood.confidence
     base = _kb_for(bot, language)
-    prediction = bot.intent.predict(text)
-    topic, confidence = classify(bot, text, prediction)
 
     decision = rules.decide(topic, confidence, bot.threshold, context.failed_turns)
     common = {"confidence": round(confidence, 4), "language": language}
@@ -158,6 +194,14 @@ def answer(
                 **common,
             )
     return BotReply(topic=topic, text=entry.answer, answered=True, **common)
+
+
+def _restricted(session: Session | None, context: BotContext) -> bool:
+    return (
+        session is not None
+        and context.subject_id is not None
+        and subjects_service.is_restricted(session, context.subject_id)
+    )
 
 
 def restricted_reply(policy: Policy, language: str | None) -> BotReply:

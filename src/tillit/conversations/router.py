@@ -164,12 +164,19 @@ def build_router(customer: Callable[..., Principal | None]) -> APIRouter:
         who: Principal | None = who_is,
     ) -> TurnOut:
         """Stores the customer's message and, while the bot has the conversation, its reply, in one
-        transaction. Over 4,000 characters: 413. Once an advisor is involved the bot is silent."""
+        transaction. Over 4,000 characters: 413. Once an advisor is involved the bot is silent.
+
+        The bot's text-only work (language, intent) is done first, in a read session, so the write
+        transaction (on SQLite: the one write lock) is held only for the reads and writes themselves."""
         bot = bot_of(request, runtime)
+        with runtime.uow.read() as session:
+            understood = turns.understand(
+                session, access(session, conversation_id, token, who), body.text, bot
+            )
         with runtime.uow.begin() as session:
             access(session, conversation_id, token, who)
             result = turns.customer_turn(
-                session, runtime.policy, conversation_id, body.text, bot, runtime.clock
+                session, runtime.policy, conversation_id, body.text, bot, runtime.clock, understood=understood
             )
             status, queue = _state(session, service.get(session, conversation_id))
         stored = [result.customer] + ([result.bot] if result.bot else [])

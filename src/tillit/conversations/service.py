@@ -171,8 +171,7 @@ def add_message(
     )
     conversation.next_seq += 1
     conversation.last_message_at = now
-    session.add(message)
-    session.flush()
+    session.add(message)  # flushed by the next query (the holds' recompute), with the turn's other rows
     if refresh:
         refresh_holds(session, policy, conversation, clock)
     return MessageRead.model_validate(message)

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from tillit.consent import service as consent_service
-from tillit.conversations import service
+from tillit.conversations import rules, service
 from tillit.conversations.schemas import ConversationRead, MessageRead, QueueEntry
 from tillit.core.clock import Clock
 from tillit.core.errors import ConflictError, NotAuthenticatedError
 from tillit.policy.schema import Policy
 from tillit.runtime import Runtime
+
+if TYPE_CHECKING:  # the chatbot (and scikit-learn) load on the first turn, not with this module
+    from tillit.chatbot.schemas import BotContext
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,17 @@ class BotAnswer:
 class Bot(Protocol):
     """The chatbot as this use case sees it."""
 
-    def answer(self, session: Session, text: str, context: TurnContext) -> BotAnswer:
-        """Actions (track a parcel) read the company's data inside the turn's transaction."""
+    def understand(self, session: Session, text: str, context: TurnContext) -> object | None:
+        """What can be worked out from the text alone (language, intent), before the turn's write
+        transaction opens, so that the transaction (and SQLite's one write lock) is not held while the
+        classifier runs. `session` is a read session; None when there is nothing to precompute (or the
+        customer's processing is restricted)."""
+
+    def answer(
+        self, session: Session, text: str, context: TurnContext, understood: object | None = None
+    ) -> BotAnswer:
+        """Actions (track a parcel) read the company's data inside the turn's transaction. `understood`
+        is `understand`'s result for this text, or None."""
 
     def record(self, session: Session, text: str, answer: BotAnswer, context: TurnContext) -> None:
         """Samples and statistics (no personal data, no link to the conversation), in the turn's
@@ -102,12 +114,35 @@ def request_handoff(
     return service.queue_entry(session, conversation_id, advisors_online=advisors_online)
 
 
+def understand(session: Session, conversation: ConversationRead, text: str, bot: Bot) -> object | None:
+    """The bot's text-only work for a turn, done in a read session before the turn's transaction: only
+    while the bot has the conversation and for a message that will be stored (an empty or oversized one
+    is refused by `customer_turn` anyway)."""
+    if conversation.status != "bot" or not text.strip() or len(text) > rules.MAX_MESSAGE_CHARS:
+        return None
+    context = TurnContext(
+        conversation_id=conversation.id,
+        language=conversation.language,
+        subject_id=conversation.subject_id,
+        failed_turns=0,  # not used before the transaction; the answer reads the current count
+    )
+    return bot.understand(session, text, context)
+
+
 def customer_turn(
-    session: Session, policy: Policy, conversation_id: str, text: str, bot: Bot, clock: Clock
+    session: Session,
+    policy: Policy,
+    conversation_id: str,
+    text: str,
+    bot: Bot,
+    clock: Clock,
+    *,
+    understood: object | None = None,
 ) -> TurnResult:
     """Store the customer's message; while the bot has the conversation, store its answer too and act
     on it (count a failure, join the queue). Once queued or with an advisor the bot stays silent: the
-    message waits for the person. Joins the caller's transaction."""
+    message waits for the person. Joins the caller's transaction. `understood`: `understand`'s result
+    from before the transaction (the bot redoes that work if it is missing or stale)."""
     conversation = service.get(session, conversation_id)
     bot_answers = conversation.status == "bot"
     # While the bot answers, its reply is stored in this transaction and recomputes the holds then.
@@ -125,7 +160,7 @@ def customer_turn(
         subject_id=conversation.subject_id,
         failed_turns=failed_before,
     )
-    answer = bot.answer(session, text, context)
+    answer = bot.answer(session, text, context, understood)
     reply = service.add_message(
         session,
         policy,
@@ -184,22 +219,28 @@ class ChatbotPort:
             getattr(settings, "llm_timeout_s", 5.0),
         )
 
-    def answer(self, session: Session, text: str, context: TurnContext) -> BotAnswer:
+    def understand(self, session: Session, text: str, context: TurnContext) -> object | None:
         from tillit.chatbot import service as chatbot_service
-        from tillit.chatbot.schemas import BotContext
+
+        policy = self._runtime.policy
+        return chatbot_service.understand(policy, policy.pack, text, _bot_context(context), session=session)
+
+    def answer(
+        self, session: Session, text: str, context: TurnContext, understood: object | None = None
+    ) -> BotAnswer:
+        from tillit.chatbot import service as chatbot_service
 
         policy = self._runtime.policy
         reply = chatbot_service.answer(
             policy,
             policy.pack,
             text,
-            BotContext(
-                language=context.language, subject_id=context.subject_id, failed_turns=context.failed_turns
-            ),
+            _bot_context(context),
             session=session,
             clock=self._runtime.clock,
             secret=self._runtime.settings.secret_key,
             llm=self._llm,
+            understood=understood if isinstance(understood, chatbot_service.Understanding) else None,
         )
         return BotAnswer(
             text=reply.text,
@@ -231,3 +272,11 @@ class ChatbotPort:
             chatbot_service.record_turn(
                 session, policy, answer.raw, text, self._runtime.clock, self._rng, objections=objections
             )
+
+
+def _bot_context(context: TurnContext) -> BotContext:
+    from tillit.chatbot.schemas import BotContext
+
+    return BotContext(
+        language=context.language, subject_id=context.subject_id, failed_turns=context.failed_turns
+    )

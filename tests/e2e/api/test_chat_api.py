@@ -37,8 +37,15 @@ class EchoBot:
 
     def __init__(self) -> None:
         self.recorded: list[str] = []
+        self.understood: list[object | None] = []
 
-    def answer(self, session: Session, text: str, context: TurnContext) -> BotAnswer:
+    def understand(self, session: Session, text: str, context: TurnContext) -> object | None:
+        return ("understood", text)
+
+    def answer(
+        self, session: Session, text: str, context: TurnContext, understood: object | None = None
+    ) -> BotAnswer:
+        self.understood.append(understood)
         wants_human = "human" in text.lower()
         return BotAnswer(
             text=f"echo: {text}",
@@ -124,6 +131,8 @@ def test_a_full_turn_stores_the_question_and_the_reply(parcel: Chat) -> None:
     ]
     assert body["status"] == "bot"
     assert parcel.app.state.chat_bot.recorded == ["echo"]
+    # The text-only work was done before the write transaction and handed to the answer.
+    assert parcel.app.state.chat_bot.understood == [("understood", "Hej!")]
     assert parcel.count("conversation_message", conversation_id) == 2
     listed = parcel.client.get(f"{API}/{conversation_id}/messages?after=1", headers=token).json()
     assert [m["seq"] for m in listed["messages"]] == [2]
@@ -420,7 +429,9 @@ class ScriptedBot(EchoBot):
         super().__init__()
         self.contexts: list[TurnContext] = []
 
-    def answer(self, session: Session, text: str, context: TurnContext) -> BotAnswer:
+    def answer(
+        self, session: Session, text: str, context: TurnContext, understood: object | None = None
+    ) -> BotAnswer:
         self.contexts.append(context)
         if text == "??":
             return BotAnswer(text="Say again?", topic=None, confidence=0.1, language="en", failed=True)
