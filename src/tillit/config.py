@@ -42,6 +42,20 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = "tillit@example.com"
+    login_max_failures_per_username: int = Field(
+        default=5,
+        ge=1,
+        description="Staff logins: this many failures for one username within the window lock that "
+        "username for the lockout (also with the right password)",
+    )
+    login_max_failures_per_client: int = Field(
+        default=20,
+        ge=1,
+        description="Staff logins: this many failures from one client address (IPv6: its /64) within the "
+        "window lock that client out for the lockout, whatever username it tries",
+    )
+    login_failure_window_s: int = Field(default=900, ge=1, description="Staff logins: the counting window")
+    login_lockout_s: int = Field(default=900, ge=1, description="Staff logins: how long a lockout lasts")
 
     @model_validator(mode="after")
     def _defaults_and_secrets(self) -> Settings:

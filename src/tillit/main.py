@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from tillit import __version__
 from tillit.config import Settings
 from tillit.core.clock import Clock, SystemClock
-from tillit.core.errors import TillitError
+from tillit.core.errors import TillitError, TooManyRequestsError
 from tillit.runtime import Runtime
 
 log = logging.getLogger("tillit")
@@ -196,7 +196,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(TillitError)
     async def _domain_error(_request: Request, exc: TillitError) -> JSONResponse:
-        return JSONResponse(status_code=exc.http_status, content=exc.to_dict())
+        headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, TooManyRequestsError) else None
+        return JSONResponse(status_code=exc.http_status, content=exc.to_dict(), headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_payload(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,4 +1,4 @@
-"""`tillit staff` commands: add, list, deactivate staff accounts."""
+"""`tillit staff` commands: add, list, deactivate staff accounts; unlock a login locked by failures."""
 
 from __future__ import annotations
 
@@ -50,3 +50,20 @@ def deactivate(username: str) -> None:
     with runtime.uow.begin() as session:
         service.set_active(session, username, False)
     console.print(f"deactivated {username}")
+
+
+@app.command("unlock")
+def unlock(
+    username: str,
+    operator: str = typer.Option(..., "--operator", help="Who vouches for the unlock (recorded in the log)"),
+) -> None:
+    """Lift the lock that failed logins put on a username, before the lockout ends (audited)."""
+    runtime = build_runtime()
+    try:
+        with runtime.uow.begin() as session:
+            cleared = service.unlock_login(
+                session, username, operator=operator, secret=runtime.settings.secret_key, clock=runtime.clock
+            )
+    finally:
+        runtime.close()
+    console.print(f"unlocked {username} ({cleared} recent failed logins forgotten)")

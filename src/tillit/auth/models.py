@@ -35,3 +35,21 @@ class AuthSession(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class LoginFailure(Base):
+    """One failed staff login, kept only while it can still count towards a lockout (see
+    `auth.throttle`). The username and the client address are stored as keyed hashes only: a username
+    field sometimes holds a mistyped password, and the project treats IP addresses as personal data."""
+
+    __tablename__ = "auth_login_failure"
+    __table_args__ = (
+        Index("ix_auth_login_failure_username_hash_at", "username_hash", "at"),
+        Index("ix_auth_login_failure_client_hash_at", "client_hash", "at"),
+        Index("ix_auth_login_failure_at", "at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username_hash: Mapped[str] = mapped_column(String(64))
+    client_hash: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime]

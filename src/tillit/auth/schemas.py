@@ -25,6 +25,13 @@ class StaffRead(BaseModel):
     active: bool
 
 
+class StaffLogin(BaseModel):
+    """A successful staff login: who, and the new session's token (for a signed cookie, never stored)."""
+
+    staff: StaffRead
+    session_token: str
+
+
 class Principal(BaseModel):
     """The person behind a session: a staff member (with roles) or a customer (a data subject)."""
 

@@ -2,7 +2,7 @@
 
 Passwords are hashed with argon2id. A session token is random; the database keeps only its SHA-256, so
 a leaked database does not let anyone log in. CSRF tokens are an HMAC of the session token, so forms need
-no extra server state.
+no extra server state. Logins through `log_in` are throttled against password guessing (`auth.throttle`).
 """
 
 from __future__ import annotations
@@ -15,13 +15,21 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.orm import Session
 
-from tillit.auth import repository, rules
-from tillit.auth.errors import InvalidCredentialsError, SessionExpiredError, WeakPasswordError
+from tillit.audit.schemas import Actor
+from tillit.auth import repository, rules, throttle
+from tillit.auth.errors import (
+    InvalidCredentialsError,
+    LoginThrottledError,
+    SessionExpiredError,
+    WeakPasswordError,
+)
 from tillit.auth.models import AuthSession, StaffAccount
-from tillit.auth.schemas import Principal, StaffCreate, StaffRead
+from tillit.auth.schemas import Principal, StaffCreate, StaffLogin, StaffRead
+from tillit.config import Settings
 from tillit.core.clock import Clock
 from tillit.core.errors import ConflictError, NotFoundError, ValidationFailedError
 from tillit.core.ids import new_id, new_token
+from tillit.db.session import UnitOfWork
 
 STAFF_SESSION_TTL = timedelta(hours=8)
 CUSTOMER_SESSION_TTL = timedelta(minutes=30)
@@ -56,7 +64,8 @@ def add_staff(session: Session, data: StaffCreate, clock: Clock) -> StaffRead:
 
 
 def authenticate(session: Session, username: str, password: str, clock: Clock) -> StaffRead:
-    """Check a username and password; the same work is done whether or not the account exists."""
+    """Check a username and password; the same work is done whether or not the account exists.
+    Not throttled by itself: logins from outside go through `log_in`."""
     account = repository.staff_by_username(session, username)
     try:
         _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
@@ -68,6 +77,78 @@ def authenticate(session: Session, username: str, password: str, clock: Clock) -
         account.password_hash = _hasher.hash(password)
     account.last_login_at = clock.now()
     return StaffRead.model_validate(account)
+
+
+def login_limits(settings: Settings) -> rules.LoginLimits:
+    """The login throttle's limits configured for this deployment (`TILLIT_LOGIN_*`)."""
+    return rules.LoginLimits(
+        max_failures_per_username=settings.login_max_failures_per_username,
+        max_failures_per_client=settings.login_max_failures_per_client,
+        window=timedelta(seconds=settings.login_failure_window_s),
+        lockout=timedelta(seconds=settings.login_lockout_s),
+    )
+
+
+THROTTLED_MESSAGE = "too many failed logins; try again later"
+
+
+def log_in(
+    uow: UnitOfWork,
+    username: str,
+    password: str,
+    *,
+    client_host: str | None,
+    secret: str,
+    limits: rules.LoginLimits,
+    clock: Clock,
+) -> StaffLogin:
+    """A staff login, throttled: check the locks, then the password, then start a session.
+
+    One transaction, committed also when the login fails, so that the failure, the audit rows of a
+    refusal or a lockout and the pruning are kept. Raises `LoginThrottledError` (the username or the
+    client is locked, or this failure locked it) or `InvalidCredentialsError`, after the commit.
+    """
+    keys = throttle.keys_for(secret, username, client_host)
+    refused: rules.Refusal | None = None
+    wrong: InvalidCredentialsError | None = None
+    with uow.begin() as session:
+        throttle.take_turn(session, keys)
+        refused = throttle.current_refusal(session, keys, limits, clock.now())
+        if refused is not None:
+            throttle.record_refusal(
+                session, keys, refused, staff_id=_staff_id(session, username), clock=clock
+            )
+        else:
+            try:
+                staff = authenticate(session, username, password, clock)
+            except InvalidCredentialsError as exc:
+                wrong = exc
+                refused = throttle.record_failure(
+                    session, keys, limits, staff_id=_staff_id(session, username), clock=clock
+                )
+            else:
+                throttle.clear(session, keys)
+                token = start_session(session, kind="staff", principal_id=staff.id, clock=clock)
+                return StaffLogin(staff=staff, session_token=token)
+    if refused is not None:
+        retry_after = rules.retry_after_seconds(refused.until, clock.now())
+        raise LoginThrottledError(THROTTLED_MESSAGE, retry_after_s=retry_after)
+    assert wrong is not None  # the only way here without a refusal
+    raise wrong
+
+
+def unlock_login(session: Session, username: str, *, operator: str, secret: str, clock: Clock) -> int:
+    """Lift the login lock on `username` now, for the staff member `operator`; the failures forgotten."""
+    keys = throttle.keys_for(secret, username, None)
+    throttle.take_turn(session, keys)
+    return throttle.unlock(
+        session, keys, operator=Actor.staff(operator), staff_id=_staff_id(session, username), clock=clock
+    )
+
+
+def _staff_id(session: Session, username: str) -> str | None:
+    account = repository.staff_by_username(session, username)
+    return account.id if account is not None else None
 
 
 def list_staff(session: Session) -> list[StaffRead]:

@@ -58,6 +58,17 @@ class PayloadTooLargeError(TillitError):
     http_status = 413
 
 
+class TooManyRequestsError(TillitError):
+    """Refused for now, not for good: `retry_after_s` says when to try again (HTTP `Retry-After`)."""
+
+    code = "too_many_requests"
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after_s: int, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, details={"retry_after_s": retry_after_s, **(details or {})})
+        self.retry_after_s = retry_after_s
+
+
 class ConfigurationError(TillitError):
     code = "configuration_error"
     http_status = 500

@@ -10,10 +10,17 @@ session token, `auth.service.csrf_token`) protects every form and JSON write, lo
 
 Wrong credentials get one message whether the account exists or not, and `auth.service.authenticate` does
 the same password-hash work in both cases, so neither the text nor the timing enumerates accounts.
+
+Password guessing is throttled (`auth.service.log_in`, `auth.throttle`): too many failures for one
+username, or from one client address, and the form answers 429 with `Retry-After` and one message for
+every case (existing account or not, username or client locked), even when the password is right.
+The client address is the one uvicorn reports: behind a reverse proxy, let uvicorn trust the proxy's
+`X-Forwarded-For` (`FORWARDED_ALLOW_IPS`), or every staff member shares the proxy's budget.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -21,9 +28,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from tillit.auth import service as auth_service
+from tillit.auth.errors import LoginThrottledError
 from tillit.core.errors import NotAuthenticatedError
 from tillit.core.ids import new_token
 from tillit.main import runtime_of
+from tillit.policy import render
 from tillit.policy.i18n import N_
 from tillit.runtime import Runtime
 from tillit.web import deps
@@ -57,6 +66,17 @@ def _nonce(request: Request, runtime: Runtime) -> str | None:
     except BadSignature:
         return None
     return value if isinstance(value, str) else None
+
+
+def throttled_message(lang: str, retry_after_s: int) -> str:
+    """The same words whether the username or the client is locked, and whether the account exists."""
+    minutes = max(1, math.ceil(retry_after_s / 60))
+    text = render.translations(lang).ngettext(
+        "Too many failed login attempts. Try again in %(num)s minute.",
+        "Too many failed login attempts. Try again in %(num)s minutes.",
+        minutes,
+    )
+    return text % {"num": minutes}
 
 
 def safe_next(target: str | None) -> str:
@@ -149,16 +169,32 @@ def login(
         )
         return _login_page(request, runtime, next_path=target, error=message, status_code=403)
     try:
-        with runtime.uow.begin() as session:
-            account = auth_service.authenticate(session, username.strip(), password, runtime.clock)
-            token = auth_service.start_session(
-                session, kind="staff", principal_id=account.id, clock=runtime.clock
-            )
+        login = auth_service.log_in(
+            runtime.uow,
+            username.strip(),
+            password,
+            client_host=request.client.host if request.client else None,
+            secret=runtime.settings.secret_key,
+            limits=auth_service.login_limits(runtime.settings),
+            clock=runtime.clock,
+        )
+    except LoginThrottledError as exc:
+        refused = _login_page(
+            request,
+            runtime,
+            next_path=target,
+            error=throttled_message(lang, exc.retry_after_s),
+            status_code=429,
+        )
+        refused.headers["Retry-After"] = str(exc.retry_after_s)
+        return refused
     except NotAuthenticatedError:
         message = gettext(lang, N_("Wrong username or password."))
         return _login_page(request, runtime, next_path=target, error=message, status_code=401)
-    response = RedirectResponse(home_for(account.roles, target), status_code=303)
-    deps.set_session_cookie(response, runtime, deps.STAFF_COOKIE, token, secure=request.url.scheme == "https")
+    response = RedirectResponse(home_for(login.staff.roles, target), status_code=303)
+    deps.set_session_cookie(
+        response, runtime, deps.STAFF_COOKIE, login.session_token, secure=request.url.scheme == "https"
+    )
     response.delete_cookie(LOGIN_COOKIE, path=LOGIN_PATH)
     return response
 
