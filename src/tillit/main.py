@@ -181,9 +181,11 @@ def _include_rights(app: FastAPI) -> None:
     from tillit.web.console_disclosure import api_csrf
     from tillit.web.console_disclosure import router as disclosure_console
     from tillit.web.deps import require_permission
-    from tillit.web.rights_pages import router as rights_pages
+    from tillit.web.rights_centre import router as rights_centre
+    from tillit.web.rights_public import router as rights_public
 
-    app.include_router(rights_pages)
+    app.include_router(rights_centre)
+    app.include_router(rights_public)
     from tillit.web.console_rights import router as rights_console
 
     app.include_router(rights_console)

@@ -34,7 +34,7 @@ from tillit.rights.schemas import CHANNELS, REQUEST_TYPES, STATUSES, RequestCrea
 from tillit.runtime import Runtime
 from tillit.subjects import service as subjects_service
 from tillit.web.console_render import csrf_problem, forbidden_page, gettext, language, page, staff_or_redirect
-from tillit.web.rights_pages import RECTIFY_KINDS, details_from_form, mailer, purposes_for
+from tillit.web.rights_form import RECTIFY_KINDS, details_from_form, mailer, purposes_for
 
 router = APIRouter(include_in_schema=False)
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
