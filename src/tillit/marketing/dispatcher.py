@@ -4,10 +4,17 @@ Why one transaction per message, and why in this order: a withdrawal committed b
 be sent. The transaction first claims the outbox row with an UPDATE (on SQLite that takes the database's
 write lock, so no withdrawal can commit until we are done; on PostgreSQL it locks the row against a second
 dispatcher), then asks `consent.service.mark_used`, which locks the subject's deciding consent row and
-refuses if the purpose may no longer use the channel. Only then is the message handed to the port, and
-the row is marked sent, the send log written and audited in that same transaction. A withdrawal that
-commits first is seen by the check; one that comes later waits for our commit. The price is
-at-least-once delivery: if the commit fails after the port accepted the message, it is sent again later.
+refuses if the purpose may no longer use the channel. Then the send-log entry is written and given its
+holds, and only then is the message handed to the port, and the row marked sent and audited, in that same
+transaction. A withdrawal that commits first is seen by the check; one that comes later waits for our
+commit. The price is at-least-once delivery: if the commit fails after the port accepted the message, it
+is sent again later.
+
+The send-log entry is held by the campaign's purpose and by documentation purposes (legal obligation)
+that list `marketing_send` in their records (`rules.send_log_holders`). When none of them holds it (no
+such purpose, or their rules do not apply to this message), the sweeper would never find it and it would
+be kept forever: the attempt is rolled back before anything is handed to a port, and the row is marked
+`failed` with the reason `send_log_unheld ...` and audited in a fresh transaction. Nothing is sent.
 
 A delivery failure (`MailError`, `DeliveryError`) rolls the attempt back (including the consent's
 `last_used_at`) and records it in a fresh transaction: retried with exponential back-off, `failed` after
@@ -15,6 +22,8 @@ A delivery failure (`MailError`, `DeliveryError`) rolls the attempt back (includ
 """
 
 from __future__ import annotations
+
+import logging
 
 from sqlalchemy.orm import Session
 
@@ -34,9 +43,18 @@ from tillit.policy.schema import Policy
 from tillit.retention import service as retention_service
 from tillit.subjects import service as subjects_service
 
-SEND_RECORD = "marketing_send"
+SEND_RECORD = rules.SEND_RECORD
 """The record kind of a send-log entry (see `tillit.policy.schema.RECORD_KINDS`)."""
 ACTOR = Actor.job("marketing-dispatcher")
+log = logging.getLogger(__name__)
+
+
+class _UnheldError(Exception):
+    """No purpose would hold the message's send-log entry: leave the transaction, so it rolls back whole."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason[:200]
 
 
 def dispatch(
@@ -82,6 +100,12 @@ def deliver(
             campaign = repository.campaign(session, row.campaign_id)
             if campaign is None:
                 return _finish(session, row, "suppressed", "campaign_gone", clock)
+            holders = rules.send_log_holders(policy, campaign.purpose)
+            if not holders:
+                raise _UnheldError(
+                    f"{rules.SEND_LOG_UNHELD}: no purpose holds the send log ({SEND_RECORD}) of purpose "
+                    f"'{campaign.purpose}'"
+                )
             try:
                 consent_service.mark_used(
                     session, policy, row.subject_id, campaign.purpose, row.channel, clock=clock
@@ -102,11 +126,14 @@ def deliver(
                 subject.language,
                 policy.organisation.default_language,
             )
+            entry = _log(session, policy, campaign, row, subject.kind, holders, clock)
             message_id = _hand_over(ports, campaign, row, addresses[0], content)
-            _mark_sent(session, policy, campaign, row, message_id, clock)
+            _mark_sent(session, campaign, row, entry, message_id, clock)
             return "sent"
     except (MailError, DeliveryError) as exc:
         return _record_failure(uow, outbox_id, exc, clock, max_attempts)
+    except _UnheldError as exc:
+        return _refuse(uow, outbox_id, exc.reason, clock)
 
 
 def _hand_over(
@@ -128,18 +155,18 @@ def _hand_over(
     )
 
 
-def _mark_sent(
+def _log(
     session: Session,
     policy: Policy,
     campaign: MarketingCampaign,
     row: MarketingOutbox,
-    message_id: str,
+    subject_kind: str,
+    holders: list[str],
     clock: Clock,
-) -> None:
+) -> MarketingSendLog:
+    """Write the send-log entry and its holds, before anything is handed to a port. Raises `_UnheldError` when
+    no purpose holds it, which rolls the entry back with the rest of the attempt."""
     now = clock.now()
-    row.status = "sent"
-    row.finished_at = now
-    row.last_error = None
     entry = MarketingSendLog(
         id=new_id(),
         outbox_id=row.id,
@@ -147,26 +174,53 @@ def _mark_sent(
         subject_id=row.subject_id,
         purpose=campaign.purpose,
         channel=row.channel,
-        message_id=message_id[:200],
+        message_id=None,
         sent_at=now,
         response="none",
         responded_at=None,
     )
     session.add(entry)
     session.flush()
-    # The entry is held by the campaign's purpose only (the bank keeps the log 5 years), not by every
-    # purpose that may hold send-log entries.
-    others = {p.id for p in policy.purposes_holding(SEND_RECORD)} - {campaign.purpose}
-    retention_service.assign_holds(
+    # Held by the campaign's purpose and by documentation purposes (legal obligation), not by every
+    # purpose that may hold send-log entries: another marketing purpose must not keep this campaign's.
+    others = {p.id for p in policy.purposes_holding(SEND_RECORD)} - set(holders)
+    holds = retention_service.assign_holds(
         session,
         policy,
         record_type=SEND_RECORD,
         record_id=entry.id,
-        facts={"created_at": now, "sent_at": now, "channel": row.channel, "campaign_kind": campaign.kind},
+        facts={
+            "created_at": now,
+            "sent_at": now,
+            "channel": row.channel,
+            "campaign_kind": campaign.kind,
+            "subject_kind": subject_kind,
+        },
         clock=clock,
         subject_id=row.subject_id,
         excluded_purposes=others,
     )
+    if not any(h.alive_at(now) for h in holds):
+        raise _UnheldError(
+            f"{rules.SEND_LOG_UNHELD}: the retention rules of {', '.join(holders)} hold no send-log entry "
+            f"of purpose '{campaign.purpose}' for this message"
+        )
+    return entry
+
+
+def _mark_sent(
+    session: Session,
+    campaign: MarketingCampaign,
+    row: MarketingOutbox,
+    entry: MarketingSendLog,
+    message_id: str,
+    clock: Clock,
+) -> None:
+    entry.message_id = message_id[:200]
+    row.status = "sent"
+    row.finished_at = entry.sent_at
+    row.last_error = None
+    session.flush()
     audit_service.record_as(
         session,
         ACTOR,
@@ -196,6 +250,17 @@ def _finish(session: Session, row: MarketingOutbox, status: str, reason: str, cl
         clock=clock,
     )
     return status
+
+
+def _refuse(uow: UnitOfWork, outbox_id: str, reason: str, clock: Clock) -> str:
+    """Mark the row `failed` with the reason, audited, in a fresh transaction (the attempt was rolled back:
+    nothing was handed to a port, no entry written, the consent's use not counted)."""
+    with uow.begin() as session:
+        row = session.get(MarketingOutbox, outbox_id)
+        if row is None or row.status != "pending":
+            return "skipped"
+        log.error("marketing: outbox row %s not sent: %s", outbox_id, reason)
+        return _finish(session, row, "failed", reason, clock)
 
 
 def _record_failure(

@@ -11,6 +11,11 @@ from tillit.core.errors import ValidationFailedError
 from tillit.policy.i18n import N_
 from tillit.policy.schema import Policy, Purpose
 
+SEND_RECORD = "marketing_send"
+"""The record kind of a send-log entry (see `tillit.policy.schema.RECORD_KINDS`)."""
+SEND_LOG_UNHELD = "send_log_unheld"
+"""Why the dispatcher refused a message: no purpose would hold its send-log entry."""
+
 NO_ADDRESS = "no_address"
 """Dry-run reason: the purpose may use the channel, but the subject has no address on it."""
 
@@ -51,8 +56,9 @@ def check_campaign(policy: Policy, purpose: Purpose, kind: str, channel: str, la
     A marketing campaign needs a direct-marketing purpose; a service campaign a purpose that is not
     marketing and does not rest on the person's choice (a contract, a legal obligation): that is what
     lets it reach those who opted out of marketing. The channel must be one the purpose declares and one
-    tillit can deliver on; the content must include the notice's default language, so everyone gets a
-    text, and only languages the notice is in."""
+    tillit can deliver on; some purpose must keep the messages' send-log entries (`send_log_holders`), or
+    they would be kept forever; the content must include the notice's default language, so everyone gets
+    a text, and only languages the notice is in."""
     if kind == "marketing" and not purpose.direct_marketing:
         raise ValidationFailedError(
             f"purpose '{purpose.id}' is not a marketing purpose; a marketing campaign needs one",
@@ -78,6 +84,13 @@ def check_campaign(policy: Policy, purpose: Purpose, kind: str, channel: str, la
             f"(deliverable: {', '.join(sorted(CHANNEL_ADDRESS))})",
             details={"channel": channel},
         )
+    if not send_log_holders(policy, purpose.id):
+        raise ValidationFailedError(
+            f"no purpose keeps the send log of purpose '{purpose.id}': the policy must list "
+            f"{SEND_RECORD} in the records of '{purpose.id}' or of a documentation purpose (legal "
+            "obligation) before tillit may send for it",
+            details={"purpose": purpose.id, "record_type": SEND_RECORD},
+        )
     unknown = sorted(set(languages) - set(policy.languages))
     if unknown:
         raise ValidationFailedError(
@@ -89,6 +102,21 @@ def check_campaign(policy: Policy, purpose: Purpose, kind: str, channel: str, la
         raise ValidationFailedError(
             f"give the content in the default language '{default}' too", details={"language": default}
         )
+
+
+def send_log_holders(policy: Policy, purpose_id: str) -> list[str]:
+    """The purposes that may hold the send-log entry of a message sent for `purpose_id`, in policy order.
+
+    Of the purposes that list `marketing_send` in their records: the campaign's own purpose (the bank
+    keeps its marketing log 5 years), and documentation purposes, whose basis is a legal obligation
+    (the telecom operator keeps the evidence of a consent's use 2 years). Never another marketing
+    purpose: a campaign for one consent must not be kept alive by a consent it did not use. Empty means
+    no purpose would hold the entry, and the message must not be sent."""
+    return [
+        p.id
+        for p in policy.purposes_holding(SEND_RECORD)
+        if p.id == purpose_id or p.legal_basis == "legal_obligation"
+    ]
 
 
 def pick_content(content: Mapping[str, T], language: str | None, default: str) -> T:

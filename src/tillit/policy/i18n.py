@@ -270,6 +270,7 @@ RECORD_KIND_NAMES: dict[str, str] = {
     "consent_record": N_("records of your consents"),
     "rights_request": N_("your privacy requests"),
     "matching_export": N_("hashed contact lists for customer matching"),
+    "marketing_send": N_("the log of messages we have sent you"),
 }
 
 SELF_SERVICE_ACTIONS: dict[str, str] = {

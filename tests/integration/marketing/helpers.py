@@ -10,9 +10,10 @@ from tillit.audit.schemas import Actor
 from tillit.consent import service as consent_service
 from tillit.consent.schemas import ConsentEventCreate
 from tillit.core.mail import SmtpMailer
-from tillit.marketing import service
+from tillit.marketing import rules, service
 from tillit.marketing.ports import InboxMessage, OutgoingSms, Ports
 from tillit.marketing.schemas import CampaignCreate, CampaignRead, MessageContent, Segment
+from tillit.policy.schema import Policy
 from tillit.runtime import Runtime
 from tillit.subjects import service as subjects_service
 
@@ -112,3 +113,13 @@ def ports(host: str = "127.0.0.1", port: int = 1, sms: FakeSms | None = None) ->
         sms=sms or FakeSms(),
         inbox=FakeInbox(),
     )
+
+
+def without_send_log(policy: Policy) -> Policy:
+    """The policy with `marketing_send` struck from every purpose's records: what the lint rule
+    `send-log-unheld` refuses, as a deployment that skipped the lint would run it."""
+    purposes = [
+        p.model_copy(update={"records": [r for r in p.records if r != rules.SEND_RECORD]})
+        for p in policy.purposes
+    ]
+    return policy.model_copy(update={"purposes": purposes})

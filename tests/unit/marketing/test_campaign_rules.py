@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from tests.integration.marketing.helpers import without_send_log
 from tillit.core.errors import ValidationFailedError
 from tillit.marketing import rules
 from tillit.policy.loader import load_pack
@@ -53,6 +54,32 @@ def test_campaigns_the_bank_policy_refuses(
 def test_a_service_message_may_not_rest_on_a_choice() -> None:
     with pytest.raises(ValidationFailedError):
         rules.check_campaign(TELECOM, TELECOM.purpose("marketing"), "service", "sms", ["da"])
+
+
+@pytest.mark.parametrize(
+    ("policy", "purpose", "holders"),
+    [
+        # the bank: each marketing purpose keeps its own campaigns' log, never another's
+        (BANK, "email_sms_marketing", ["email_sms_marketing"]),
+        (BANK, "simple_marketing", ["simple_marketing"]),
+        (BANK, "personalised_marketing", ["personalised_marketing"]),
+        (BANK, "customer_relationship", []),
+        # the telecom operator: the documentation purpose (legal obligation) keeps every entry
+        (TELECOM, "marketing", ["consent_documentation"]),
+        (TELECOM, "service_messages", ["consent_documentation"]),
+    ],
+)
+def test_who_holds_a_send_log_entry(policy: Policy, purpose: str, holders: list[str]) -> None:
+    assert rules.send_log_holders(policy, purpose) == holders
+
+
+def test_a_campaign_whose_send_log_no_purpose_keeps_is_refused() -> None:
+    broken = without_send_log(TELECOM)
+    assert rules.send_log_holders(broken, "marketing") == []
+    with pytest.raises(ValidationFailedError, match="no purpose keeps the send log of purpose 'marketing'"):
+        rules.check_campaign(broken, broken.purpose("marketing"), "marketing", "sms", ["da"])
+    with pytest.raises(ValidationFailedError, match="no purpose keeps the send log"):
+        rules.check_campaign(BANK, BANK.purpose("customer_relationship"), "service", "online_bank", ["nb"])
 
 
 def test_content_in_the_subjects_language_else_the_default() -> None:

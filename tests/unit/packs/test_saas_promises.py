@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from stdnum.no import orgnr
 
+from tillit.marketing.rules import send_log_holders
 from tillit.policy.loader import LoadedPolicy, load_pack
 from tillit.policy.schema import EEA_COUNTRIES, Policy
 from tillit.retention.rules import decide_holds, parse_duration
@@ -271,6 +272,33 @@ RETENTION: list[tuple[str, str, dict[str, Any], dict[str, datetime | None]]] = [
         {"created_at": at(2022, 1, 1), "last_interaction_at": at(2023, 8, 1)},
         {"prospecting_social_media": at(2028, 8, 1)},
     ),
+    # 1.3 and 6: "så lenge det er nødvendig for å oppfylle formålene ... inntil 5 år": each marketing
+    # purpose keeps the log of what it sent at most 5 years (the dispatcher gives an entry its campaign's
+    # purpose's hold only; the other purpose's rule is shown here because the engine would apply it)
+    (
+        "marketing send log of an existing customer: at most 5 years after sending",
+        "marketing_send",
+        {
+            "created_at": at(2024, 3, 1),
+            "sent_at": at(2024, 3, 1),
+            "channel": "email",
+            "campaign_kind": "marketing",
+            "subject_kind": "customer",
+        },
+        {"marketing_consent": at(2029, 3, 1), "marketing_existing_customers": at(2029, 3, 1)},
+    ),
+    (
+        "marketing send log of a prospect: only the consent purpose can have sent it",
+        "marketing_send",
+        {
+            "created_at": at(2024, 3, 1),
+            "sent_at": at(2024, 3, 1),
+            "channel": "email",
+            "campaign_kind": "marketing",
+            "subject_kind": "prospect",
+        },
+        {"marketing_consent": at(2029, 3, 1)},
+    ),
     (
         "job application: kept while the recruitment runs",
         "saas_job_applications",
@@ -301,6 +329,17 @@ def test_nothing_is_kept_longer_than_five_years(policy: Policy) -> None:
     for purpose in policy.purposes:
         for rule in purpose.retention:
             assert start + parse_duration(rule.keep) <= limit, (purpose.id, rule.keep)
+
+
+def test_each_marketing_purpose_keeps_the_log_of_what_it_sent(policy: Policy) -> None:
+    """Every direct-marketing purpose holds its own campaigns' send-log entries, and only its own: the
+    notice names no documentation duty for marketing, so no legal obligation keeps them."""
+    marketing = [p.id for p in policy.purposes if p.direct_marketing]
+    assert marketing == ["marketing_consent", "marketing_existing_customers"]
+    assert [p.id for p in policy.purposes_holding("marketing_send")] == marketing
+    for purpose_id in marketing:
+        assert send_log_holders(policy, purpose_id) == [purpose_id]
+        assert "user.behavior.marketing_history" in policy.purpose(purpose_id).data_categories
 
 
 def test_after_erasure_only_the_bookkeeping_act_keeps_anything(policy: Policy) -> None:

@@ -16,6 +16,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from stdnum.dk import cvr
 
+from tillit.marketing.rules import send_log_holders
 from tillit.policy.loader import LoadedPolicy, load_pack
 from tillit.policy.schema import Policy
 from tillit.retention.rules import alive, decide_holds
@@ -135,6 +136,14 @@ WITHDRAWN_CONSENT = {
 }
 VALID_CONSENT = {"created_at": at(2021, 4, 1), "state": "granted", "last_used_at": at(2022, 3, 1)}
 CONVERSATION = {"created_at": at(2025, 5, 1), "closed_at": at(2025, 5, 2), "channel": "phone"}
+SENT_AT = at(2025, 9, 30)
+MARKETING_SENT = {
+    "created_at": SENT_AT,
+    "sent_at": SENT_AT,
+    "channel": "sms",
+    "campaign_kind": "marketing",
+    "subject_kind": "customer",
+}
 
 # (case, purpose, record kind, facts, keep, anchor, action, expires_at)
 RETENTION: list[tuple[str, str, str, dict[str, Any], str, str, str, datetime | None]] = [
@@ -190,6 +199,27 @@ RETENTION: list[tuple[str, str, str, dict[str, Any], str, str, str, datetime | N
         "withdrawn_at",
         "delete",
         None,
+    ),
+    # "... indtil 2 år efter, at de sidst har været anvendt": the send log shows when a consent was used
+    (
+        "send log of a marketing message: two years after it was sent",
+        "consent_documentation",
+        "marketing_send",
+        MARKETING_SENT,
+        "P2Y",
+        "sent_at",
+        "delete",
+        at(2027, 9, 30),
+    ),
+    (
+        "send log of a service message: two years after it was sent",
+        "consent_documentation",
+        "marketing_send",
+        {**MARKETING_SENT, "campaign_kind": "service"},
+        "P2Y",
+        "sent_at",
+        "delete",
+        at(2027, 9, 30),
     ),
     (
         "customer register: while a customer",
@@ -321,6 +351,34 @@ def test_consents_are_held_only_for_documentation(policy: Policy) -> None:
     holders = policy.purposes_holding("consent_record")
     assert [p.id for p in holders] == ["consent_documentation"]
     assert not holders[0].withdrawal
+
+
+def test_the_send_log_is_kept_two_years_as_evidence_of_the_consents_use(policy: Policy) -> None:
+    """ "Markedsføringssamtykker opbevares af dokumentationsmæssige årsager, så længe de er gældende og
+    indtil 2 år efter, at de sidst har været anvendt": each entry of the send log is the evidence of a use,
+    so the documentation purpose (a legal obligation, which neither a withdrawal nor an erasure ends) holds
+    it 2 years from sending, and nothing else does: not the marketing purpose, whose holds end with the
+    consent. Both a marketing campaign's and a service message's entries get that hold (the dispatcher
+    gives an entry the holds of `send_log_holders`)."""
+    assert [p.id for p in policy.purposes_holding("marketing_send")] == ["consent_documentation"]
+    assert policy.purpose("consent_documentation").legal_basis == "legal_obligation"
+    assert send_log_holders(policy, "marketing") == ["consent_documentation"]
+    assert send_log_holders(policy, "service_messages") == ["consent_documentation"]
+    decisions = decide_holds(policy, "marketing_send", MARKETING_SENT)
+    assert set(decisions) == {"consent_documentation"}
+    expires_at = decisions["consent_documentation"].expires_at
+    assert expires_at == SENT_AT + relativedelta(years=2)
+    assert alive(expires_at, at(2027, 9, 29)) and not alive(expires_at, at(2027, 10, 1))
+
+
+def test_the_notice_says_how_long_the_send_log_is_kept(policy: Policy) -> None:
+    documentation = policy.purpose("consent_documentation")
+    assert "loggen over de beskeder, vi har sendt dig" in documentation.description["da"]
+    assert "i 2 år efter afsendelsen" in documentation.description["da"]
+    assert "log of the messages we have sent you" in documentation.description["en"]
+    [rule] = [r for r in documentation.retention if r.when == {"record_kind": "marketing_send"}]
+    assert rule.note is not None and set(rule.note) == set(policy.languages)
+    assert "user.behavior.message_history" in documentation.data_categories
 
 
 def test_an_invoice_lives_as_long_as_bookkeeping_requires(policy: Policy) -> None:

@@ -381,3 +381,38 @@ def test_every_pack_renders_in_each_of_its_languages(pack: str) -> None:
         for purpose in policy.purposes:
             name = purpose.name.get(lang) or next(iter(purpose.name.values()))
             assert str(escape(name)) in html
+
+
+# (language, the retention line, its note, a sentence of the description) for the telecom send log
+TELECOM_SEND_LOG: list[tuple[str, str, str, str]] = [
+    (
+        "da",
+        "2 år efter udsendelsen, for loggen over beskeder, vi har sendt dig",
+        "Loggen over, hvad vi har sendt dig, opbevares i 2 år efter afsendelsen som dokumentation for, "
+        "hvornår dit samtykke sidst blev anvendt.",
+        "Af samme grund opbevarer vi loggen over de beskeder, vi har sendt dig",
+    ),
+    (
+        "en",
+        "2 years after it was sent, for the log of messages we have sent you",
+        "The log of what we have sent you is kept for 2 years after sending, as evidence of when your "
+        "consent was last used.",
+        "For the same reason we keep the log of the messages we have sent you",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "line", "note", "sentence"), TELECOM_SEND_LOG, ids=["da", "en"])
+def test_the_telecom_notice_says_how_long_the_send_log_is_kept(
+    lang: str, line: str, note: str, sentence: str
+) -> None:
+    """Seeds/004: consents are documented "indtil 2 år efter, at de sidst har været anvendt"; the send log
+    is that documentation, and the notice says so under the documentation purpose, in both languages."""
+    policy = load_pack("telecom").policy
+    view = next(p for p in build_notice(policy, lang).purposes if p.id == "consent_documentation")
+    assert (line, note) in [(r.text, r.note) for r in view.retention]
+    assert sentence in view.description
+    for fmt in ("md", "html"):
+        rendered = render_notice(policy, lang, fmt)
+        assert str(escape(note)) in rendered if fmt == "html" else note in rendered
+        assert "marketing send" not in rendered  # the record kind has a name in every language

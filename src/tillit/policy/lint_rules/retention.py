@@ -145,6 +145,15 @@ def unknown_conditions(policy: Policy, document: PolicyDocument) -> Iterator[Pro
                 )
 
 
+def _taken_kinds(condition: Mapping[str, FactValue]) -> frozenset[str]:
+    """The kinds a rule takes whole: a `when` naming only `record_kind` matches every record of those kinds,
+    so (first match decides) none of them reaches a later rule."""
+    if set(condition) != {"record_kind"}:
+        return frozenset()
+    value = condition["record_kind"]
+    return frozenset(str(v) for v in (value if isinstance(value, list) else [value]))
+
+
 @rules.rule("retention-anchor-unknown", "a retention rule's `from` is a fact of every record kind it keeps")
 def unknown_anchors(policy: Policy, document: PolicyDocument) -> Iterator[Problem]:
     known = Known(policy)
@@ -152,6 +161,9 @@ def unknown_anchors(policy: Policy, document: PolicyDocument) -> Iterator[Proble
         applicable = _kinds_matching(known, known.held_kinds(purpose), purpose.applies_if)
         for position, rule in enumerate(purpose.retention):
             kinds = _kinds_matching(known, applicable, rule.when)
+            if not kinds:
+                continue
+            applicable = [kind for kind in applicable if kind not in _taken_kinds(rule.when)]
             lacking = [kind for kind in kinds if rule.from_ not in known.kind_facts[kind]]
             if not lacking:
                 continue
