@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from tillit.policy.lint_rules import basis, categories, references, retention, texts
+from tillit.policy.lint_rules import basis, categories, marketing, references, retention, texts
 from tillit.policy.lint_rules._base import Check, LintRule
 from tillit.policy.loader import (
     PolicyDocument,
@@ -35,6 +35,7 @@ RULES: list[LintRule] = [
     *categories.rules.rules,
     *basis.rules.rules,
     *retention.rules.rules,
+    *marketing.rules.rules,
     *texts.rules.rules,
 ]
 

@@ -67,6 +67,13 @@ FILE_CASES: list[tuple[str, int, str, str]] = [
     ("fides_data_use_unknown.yaml", 47, "fides-data-use-unknown", "'essential.service.operations.suport'"),
     ("record_kind_unknown.yaml", 46, "record-kind-unknown", "unknown record kind 'conversations'"),
     ("direct_marketing_opt_out.yaml", 60, "direct-marketing-opt-out", "must let the subject opt out"),
+    (
+        "send_log_unheld.yaml",
+        59,
+        "send-log-unheld",
+        "purpose 'newsletter': direct_marketing: true lets tillit send messages for 'newsletter' and log "
+        "each one (record kind marketing_send), but no purpose lists marketing_send in its records",
+    ),
     ("changelog_future.yaml", 55, "changelog-future", "dated 2026-03-01, after effective_from 2026-01-01"),
     ("changelog_order.yaml", 59, "changelog-order", "runs newest first, but 2025-09-01 follows 2025-06-01"),
     ("processor_unused.yaml", 20, "processor-unused", "processor 'chat_vendor' is used by no purpose"),
@@ -177,6 +184,16 @@ def line_of(text: str, marker: str) -> int:
 
 RULE2 = "      - keep: P1Y\n        from: closed_at\n"
 LI = "    legal_basis: legitimate_interests\n    legitimate_interest: {nb: Interesse., en: Interest.}\n"
+SEND_LOG = "    records: [marketing_send]\n    retention:\n      - keep: P5Y\n        from: sent_at\n"
+CONSENT_DM = (
+    "    legal_basis: consent\n    withdrawal: true\n    direct_marketing: true\n    channels: [email]\n"
+)
+DOCUMENTATION = (
+    "  - id: documentation\n    name: {nb: Dokumentasjon, en: Documentation}\n"
+    "    description: {nb: Dokumentere samtykker., en: Documenting consents.}\n"
+    "    legal_basis: legal_obligation\n    legal_obligation: {nb: Loven., en: The law.}\n"
+    "    data_categories: [user.contact.email]\n    data_subjects: [customer]\n"
+)
 
 Marker = str | tuple[str, int]
 
@@ -431,6 +448,25 @@ INLINE_CASES: list[tuple[str, str, Marker, str, str]] = [
         "anchor 'closed_at' is not a fact of crm_contacts",
     ),
     (
+        "send-log-unheld-names-every-marketing-purpose",
+        variant(
+            [
+                purpose(CONSENT_DM),
+                (
+                    "  - id: extra\n",
+                    "  - id: other\n    name: {nb: Annen, en: Other}\n"
+                    "    description: {nb: Annen., en: Other.}\n"
+                    + CONSENT_DM
+                    + "    data_categories: [user.contact.email]\n    data_subjects: [customer]\n"
+                    + "  - id: extra\n",
+                ),
+            ]
+        ),
+        ("  - id: other", 5),
+        "send-log-unheld",
+        "lets tillit send messages for 'other', 'extra' and log each one",
+    ),
+    (
         "text-unknown-language",
         variant(
             [
@@ -535,7 +571,32 @@ CLEAN_VARIANTS: list[tuple[str, str]] = [
                     LI
                     + "    objection: true\n    direct_marketing: true\n"
                     + "    opt_out: true\n    channels: [email]\n"
+                    + SEND_LOG
                 )
+            ]
+        ),
+    ),
+    # the send log held by a documentation purpose (legal obligation), not by the marketing purpose
+    (
+        "send-log-held-for-documentation",
+        variant(
+            [
+                purpose(CONSENT_DM),
+                ("changelog:\n", DOCUMENTATION + SEND_LOG + "changelog:\n"),
+            ]
+        ),
+    ),
+    # an earlier rule takes every send-log entry, so the catch-all's anchor need not be one of theirs
+    (
+        "kind-taken-by-an-earlier-rule",
+        variant(
+            [
+                ("records: [conversation]", "records: [conversation, marketing_send]"),
+                (
+                    "    retention:\n      - when: {had_advisor: true}\n",
+                    "    retention:\n      - when: {record_kind: marketing_send}\n        keep: P1Y\n"
+                    "        from: sent_at\n      - when: {had_advisor: true}\n",
+                ),
             ]
         ),
     ),
