@@ -277,6 +277,7 @@ def _child(url: str, batch_size: int | None, batch_rows: int | None) -> None:
                 "policy_s": policy_s,
                 "peak_mb": peak_mb,
                 "records": result.records,
+                "batches": result.batches,
                 "messages": rows.get("conversation_message", 0),
             }
         )
@@ -317,6 +318,7 @@ def bench(
                         "sweep_s": sweeps[-1]["seconds"],
                         "floor_s": floors[-1],
                         "policy_s": sweeps[-1]["policy_s"],
+                        "batches": sweeps[-1]["batches"],
                     }
                 ),
                 file=sys.stderr,
@@ -332,6 +334,7 @@ def bench(
             "sweep_s": round(sweep_s, 1),
             "sweep_rows_per_s": round(messages / sweep_s),
             "peak_mb": round(max(s["peak_mb"] for s in sweeps), 1),
+            "batches": sweeps[0]["batches"],
             "floor_s": round(floor_s, 1),
             "floor_rows_per_s": round(messages / floor_s),
             "ratio": round(sweep_s / floor_s, 2),

@@ -17,10 +17,10 @@ each, so a fixed number of records gives transactions of very different sizes. T
 `FIRST_BATCH` records; after each batch the next one is sized from the rows per record just erased so
 that it erases about `batch_rows` rows (100,000 by default), never more than `batch_size` records.
 Fewer, larger batches pay the fixed cost of a batch (its statements, proof, audit row and commit) fewer
-times and touch each table page fewer times. The rows of a batch stay locked until it commits (about a
-quarter of a second per 100,000 rows on the benchmark machine, see docs/performance.md); the records
-are expired, so nothing else should be writing them. A smaller `batch_rows` gives shorter locks for
-a slower sweep.
+times and touch each table page fewer times. The rows of a batch stay locked until it commits (on the
+benchmark machine a batch took 0.23 s on average at 1M expired messages and 0.43 s at 10M, see
+docs/performance.md); the records are expired, so nothing else should be writing them. A smaller
+`batch_rows` gives shorter locks for a slower sweep.
 
 On PostgreSQL each batch commits with `synchronous_commit = off` and is planned for pages in memory and
 without parallel workers (see `_tune_transaction`).
@@ -137,7 +137,7 @@ def _tune_transaction(session: Session) -> None:
     statements reach its rows by key, on pages the batch has just read (its holds) or that neighbour
     each other (a conversation's messages). At the default cost, batches of 2,272 conversations were
     deleted with sequential scans of the whole conversation and hold tables at every batch
-    (`EXPLAIN (ANALYZE, BUFFERS)` at 1M messages: 114,000 conversations and 230,000 holds read to
+    (`EXPLAIN (ANALYZE, BUFFERS)` at 1M messages: 116,500 conversations and 233,000 holds read to
     delete 2,272 and 4,544 of them), a cost that grows with the tables.
 
     `max_parallel_workers_per_gather = 0`: the candidate query reads the `expires_at` index in order
