@@ -25,7 +25,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import URLSafeSerializer
 
 from tillit.auth import service as auth_service
 from tillit.auth.errors import LoginThrottledError
@@ -58,14 +58,7 @@ def _form_token(runtime: Runtime, nonce: str) -> str:
 
 
 def _nonce(request: Request, runtime: Runtime) -> str | None:
-    raw = request.cookies.get(LOGIN_COOKIE)
-    if not raw:
-        return None
-    try:
-        value = _serializer(runtime).loads(raw)
-    except BadSignature:
-        return None
-    return value if isinstance(value, str) else None
+    return deps.signed_cookie(request, _serializer(runtime), LOGIN_COOKIE)
 
 
 def throttled_message(lang: str, retry_after_s: int) -> str:

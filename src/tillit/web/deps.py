@@ -46,16 +46,22 @@ def clear_session_cookie(response: Response, name: str) -> None:
     response.delete_cookie(name, path="/")
 
 
-def session_token(request: Request, runtime: Runtime, name: str) -> str | None:
-    """The session token from a signed cookie, or None when absent or tampered with."""
+def signed_cookie(request: Request, serializer: URLSafeSerializer, name: str) -> str | None:
+    """The string a cookie carries signed by `serializer`, or None when absent or tampered with (session
+    tokens here, the nonces of the login and rights forms)."""
     raw = request.cookies.get(name)
     if not raw:
         return None
     try:
-        token = _serializer(runtime).loads(raw)
+        value = serializer.loads(raw)
     except BadSignature:
         return None
-    return token if isinstance(token, str) else None
+    return value if isinstance(value, str) else None
+
+
+def session_token(request: Request, runtime: Runtime, name: str) -> str | None:
+    """The session token from a signed cookie, or None when absent or tampered with."""
+    return signed_cookie(request, _serializer(runtime), name)
 
 
 def _principal(request: Request, runtime: Runtime, cookie: str) -> Principal | None:

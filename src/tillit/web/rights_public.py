@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import URLSafeSerializer
 from pydantic import ValidationError
 
 from tillit.auth import service as auth_service
@@ -28,7 +28,7 @@ from tillit.rights import service as rights_service
 from tillit.rights.schemas import RequestCreate
 from tillit.runtime import Runtime
 from tillit.web import router as pages
-from tillit.web.deps import RuntimeDep
+from tillit.web.deps import RuntimeDep, signed_cookie
 from tillit.web.rights_form import details_from_form, form_context, mailer, problem
 
 router = APIRouter(include_in_schema=False)
@@ -45,14 +45,7 @@ def _serializer(runtime: Runtime) -> URLSafeSerializer:
 
 
 def _nonce(request: Request, runtime: Runtime) -> str | None:
-    raw = request.cookies.get(FORM_COOKIE)
-    if not raw:
-        return None
-    try:
-        value = _serializer(runtime).loads(raw)
-    except BadSignature:
-        return None
-    return value if isinstance(value, str) else None
+    return signed_cookie(request, _serializer(runtime), FORM_COOKIE)
 
 
 def _form_token(runtime: Runtime, nonce: str) -> str:
