@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from tests.conftest import T0, TEST_SECRET
+from tests.conftest import T0
+from tests.e2e.cli.cli_run import run_tillit
 from tillit.audit import service as audit_service
 from tillit.core.clock import FixedClock
 from tillit.db import migrate
 from tillit.db.session import UnitOfWork, make_engine, make_session_factory
-
-
-def _tillit(args: list[str], url: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "TILLIT_DATABASE_URL": url,
-        "TILLIT_SECRET_KEY": TEST_SECRET,
-        "TILLIT_DEMO_MODE": "false",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "tillit.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def _seed(url: str, n: int) -> None:
@@ -56,11 +37,11 @@ def test_verify_ok_then_tampered(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'tillit.sqlite3'}"
     _seed(url, 5)
 
-    ok = _tillit(["audit", "verify"], url)
+    ok = run_tillit(["audit", "verify"], url)
     assert ok.returncode == 0, ok.stderr
     assert "OK: 5 audit events" in ok.stdout
 
-    tail = _tillit(["audit", "tail", "-n", "2"], url)
+    tail = run_tillit(["audit", "tail", "-n", "2"], url)
     assert tail.returncode == 0, tail.stderr
     lines = tail.stdout.strip().splitlines()
     assert len(lines) == 2
@@ -71,7 +52,7 @@ def test_verify_ok_then_tampered(tmp_path: Path) -> None:
         conn.execute(text("""UPDATE audit_event SET detail = '{"rows": 2}' WHERE seq = 2"""))
     engine.dispose()
 
-    broken = _tillit(["audit", "verify"], url)
+    broken = run_tillit(["audit", "verify"], url)
     assert broken.returncode == 1
     assert "audit log broken at seq 2" in broken.stderr
     assert "changed after it was written" in broken.stderr
@@ -84,6 +65,6 @@ def test_verify_detects_deleted_tail(tmp_path: Path) -> None:
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_event WHERE seq = 3"))
     engine.dispose()
-    broken = _tillit(["audit", "verify"], url)
+    broken = run_tillit(["audit", "verify"], url)
     assert broken.returncode == 1
     assert "seq 3 missing at the end of the log" in broken.stderr

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import T0, TEST_SECRET
+from tests.e2e.cli.cli_run import run_tillit
 from tillit.audit import service as audit_service
 from tillit.auth import rules, service
 from tillit.auth.errors import InvalidCredentialsError, LoginThrottledError
@@ -21,23 +19,6 @@ from tillit.db.session import UnitOfWork, make_engine, make_session_factory
 
 PASSWORD = "a long enough passphrase"
 LIMITS = rules.LoginLimits(2, 20, timedelta(minutes=15), timedelta(minutes=15))
-
-
-def _tillit(args: list[str], url: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "TILLIT_DATABASE_URL": url,
-        "TILLIT_SECRET_KEY": TEST_SECRET,
-        "TILLIT_DEMO_MODE": "false",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "tillit.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_unlock_lifts_the_lockout_and_is_audited(tmp_path: Path) -> None:
@@ -64,8 +45,8 @@ def test_unlock_lifts_the_lockout_and_is_audited(tmp_path: Path) -> None:
     with pytest.raises(LoginThrottledError):
         log_in("wrong password two")
 
-    assert _tillit(["staff", "unlock", "kari"], url).returncode == 2  # who vouches is required
-    done = _tillit(["staff", "unlock", "kari", "--operator", "eva"], url)
+    assert run_tillit(["staff", "unlock", "kari"], url).returncode == 2  # who vouches is required
+    done = run_tillit(["staff", "unlock", "kari", "--operator", "eva"], url)
     assert done.returncode == 0, done.stderr
     assert "unlocked kari (2 recent failed logins forgotten)" in done.stdout
     assert log_in(PASSWORD) == "kari"
