@@ -39,6 +39,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     from tillit.web.router import STATIC_DIR
     from tillit.web.router import router as web_router
 
+    # The chat API first: the router tries routes in order, and a chat turn is the request served most.
+    _include_chat_api(app)
     app.include_router(web_router)
     from tillit.web.console import router as console_router
 
@@ -90,7 +92,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
 
 
 def _health_body(request: Request) -> dict[str, str]:
-    policy = runtime_of(request).policy
+    runtime: Runtime = request.app.state.context
+    policy = runtime.policy
     return {
         "status": "ok",
         "pack": policy.pack,
@@ -154,14 +157,18 @@ def _warm_up_in_background(context: Runtime) -> ChatbotWarmUp:
     return thread
 
 
-def _include_chat(app: FastAPI) -> None:
-    """The chat API, the /chat page and the demo customer login."""
+def _include_chat_api(app: FastAPI) -> None:
     from tillit.conversations.router import build_router as chat_api
+    from tillit.web.deps import chat_customer
+
+    app.include_router(chat_api(chat_customer))
+
+
+def _include_chat(app: FastAPI) -> None:
+    """The /chat page and the demo customer login."""
     from tillit.web.chat import router as chat_page
     from tillit.web.customer_login import router as customer_login
-    from tillit.web.deps import optional_customer
 
-    app.include_router(chat_api(optional_customer))
     app.include_router(chat_page)
     app.include_router(customer_login)
 
@@ -229,7 +236,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(status_code=500, content=body)
 
 
-def runtime_of(request: Request) -> Runtime:
-    """FastAPI dependency: the application's runtime."""
+async def runtime_of(request: Request) -> Runtime:
+    """FastAPI dependency: the application's runtime. `async` although it awaits nothing: FastAPI runs a
+    plain `def` dependency in its thread pool, a thread hop per request for an attribute read."""
     runtime: Runtime = request.app.state.context
     return runtime

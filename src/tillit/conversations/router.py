@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -60,7 +60,8 @@ MAX_WAIT_SECONDS = 25.0
 POLL_INTERVAL = 0.25
 
 
-def _runtime(request: Request) -> Runtime:
+async def _runtime(request: Request) -> Runtime:
+    """`async` so that FastAPI calls it on the event loop instead of hopping to its thread pool."""
     runtime: Runtime = request.app.state.context
     return runtime
 
@@ -69,8 +70,9 @@ RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 TokenDep = Annotated[str | None, Header(alias=TOKEN_HEADER, description="The conversation's access token")]
 
 
-def _body_size_limit(request: Request) -> None:
-    """Refuse an oversized body from its declared length, so a megabyte of JSON is never parsed."""
+async def _body_size_limit(request: Request) -> None:
+    """Refuse an oversized body from its declared length, so a megabyte of JSON is never parsed (on the
+    event loop: no thread hop for a header check)."""
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
         raise PayloadTooLargeError(f"the request body may have at most {MAX_BODY_BYTES} bytes")
@@ -87,16 +89,27 @@ def _state(session: Session, conversation: ConversationRead) -> tuple[str, Queue
 # --- the router ----------------------------------------------------------------------------------------
 
 
-def build_router(customer: Callable[..., Principal | None]) -> APIRouter:
-    """The chat API; `customer` is the dependency that returns the logged-in customer or None."""
+def build_router(customer: Callable[..., Awaitable[Principal | None]]) -> APIRouter:
+    """The chat API; `customer` is the (async) dependency that returns the logged-in customer or None."""
     router = APIRouter(prefix="/api/v1/chat", tags=["chat"], dependencies=[Depends(_body_size_limit)])
     who_is = Depends(customer)
 
+    hints = turns.ConversationHints()
+
     def access(
-        session: Session, conversation_id: str, token: str | None, who: Principal | None
+        session: Session,
+        conversation_id: str,
+        token: str | None,
+        who: Principal | None,
+        *,
+        for_update: bool = False,
     ) -> ConversationRead:
         return service.get_for_customer(
-            session, conversation_id, access_token=token or None, subject_id=who.id if who else None
+            session,
+            conversation_id,
+            access_token=token or None,
+            subject_id=who.id if who else None,
+            for_update=for_update,
         )
 
     @router.post("", status_code=201, summary="Start a conversation")
@@ -127,6 +140,7 @@ def build_router(customer: Callable[..., Principal | None]) -> APIRouter:
                 ip_address=request.client.host if keep_ip and request.client else None,
             )
         c = started.conversation
+        hints.remember(c)
         return StartedOut(
             id=c.id,
             language=c.language,
@@ -166,15 +180,22 @@ def build_router(customer: Callable[..., Principal | None]) -> APIRouter:
         """Stores the customer's message and, while the bot has the conversation, its reply, in one
         transaction. Over 4,000 characters: 413. Once an advisor is involved the bot is silent.
 
-        The bot's text-only work (language, intent) is done first, in a read session, so the write
-        transaction (on SQLite: the one write lock) is held only for the reads and writes themselves."""
+        The bot's text-only work (language, intent) is done first, so the write transaction (on SQLite:
+        the one write lock) is held only for the reads and writes themselves: from the conversation's
+        hint for an anonymous customer this process has served, else in a read session (a logged-in
+        customer's restriction must be checked before their text is analysed)."""
         bot = bot_of(request, runtime)
-        with runtime.uow.read() as session:
-            understood = turns.understand(
-                session, access(session, conversation_id, token, who), body.text, bot
-            )
+        hint = hints.get(conversation_id)
+        if hint is not None and hint.subject_id is None:
+            understood = turns.understand_from_hint(hint, body.text, bot)
+        else:
+            with runtime.uow.read() as session:
+                conversation = access(session, conversation_id, token, who)
+                hints.remember(conversation)
+                understood = turns.understand(session, conversation, body.text, bot)
         with runtime.uow.begin() as session:
-            access(session, conversation_id, token, who)
+            # The turn writes the conversation: lock it with the access check's read.
+            hints.remember(access(session, conversation_id, token, who, for_update=True))
             result = turns.customer_turn(
                 session, runtime.policy, conversation_id, body.text, bot, runtime.clock, understood=understood
             )

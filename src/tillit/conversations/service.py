@@ -116,11 +116,17 @@ def get(session: Session, conversation_id: str) -> ConversationRead:
 
 
 def get_for_customer(
-    session: Session, conversation_id: str, *, access_token: str | None = None, subject_id: str | None = None
+    session: Session,
+    conversation_id: str,
+    *,
+    access_token: str | None = None,
+    subject_id: str | None = None,
+    for_update: bool = False,
 ) -> ConversationRead:
     """The conversation if the caller holds its token or is its logged-in owner; 404 otherwise
-    (never 403, so that guessing ids reveals nothing)."""
-    conversation = repository.get(session, conversation_id)
+    (never 403, so that guessing ids reveals nothing). `for_update`: lock its row with this read (a
+    caller about to write it saves the second read that locking later would cost)."""
+    conversation = repository.get(session, conversation_id, for_update=for_update)
     allowed = conversation is not None and (
         (access_token is not None and conversation.access_token_hash == _token_hash(access_token))
         or (subject_id is not None and conversation.subject_id == subject_id)

@@ -10,6 +10,8 @@ queue, respect "advisor chat only when logged in") stay put and stay tested with
 from __future__ import annotations
 
 import random
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -61,11 +63,12 @@ class BotAnswer:
 class Bot(Protocol):
     """The chatbot as this use case sees it."""
 
-    def understand(self, session: Session, text: str, context: TurnContext) -> object | None:
+    def understand(self, session: Session | None, text: str, context: TurnContext) -> object | None:
         """What can be worked out from the text alone (language, intent), before the turn's write
         transaction opens, so that the transaction (and SQLite's one write lock) is not held while the
-        classifier runs. `session` is a read session; None when there is nothing to precompute (or the
-        customer's processing is restricted)."""
+        classifier runs. `session` is a read session, or None for an anonymous customer (no restriction
+        to check). Returns None when there is nothing to precompute (or the customer's processing is
+        restricted)."""
 
     def answer(
         self, session: Session, text: str, context: TurnContext, understood: object | None = None
@@ -112,6 +115,55 @@ def request_handoff(
     check_handoff_allowed(policy, service.get(session, conversation_id))
     service.request_handoff(session, policy, conversation_id, clock=clock)
     return service.queue_entry(session, conversation_id, advisors_online=advisors_online)
+
+
+@dataclass(frozen=True)
+class ConversationHint:
+    """What `understand` needs of a conversation, none of which changes after it starts."""
+
+    conversation_id: str
+    language: str
+    subject_id: str | None
+
+
+class ConversationHints:
+    """The language and owner of conversations this process has recently served, so that an anonymous
+    customer's next turn can be understood without a read transaction first (one less round trip and
+    session per turn). Only a hint: the turn's own transaction still checks access, and `answer` redoes
+    the work if the conversation's language is not the one assumed. A miss (another server process
+    started the conversation, or it fell out of the bounded cache) costs the read it would have saved."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._items: OrderedDict[str, ConversationHint] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, conversation_id: str) -> ConversationHint | None:
+        with self._lock:
+            hint = self._items.get(conversation_id)
+            if hint is not None:
+                self._items.move_to_end(conversation_id)
+            return hint
+
+    def remember(self, conversation: ConversationRead) -> None:
+        hint = ConversationHint(conversation.id, conversation.language, conversation.subject_id)
+        with self._lock:
+            self._items[conversation.id] = hint
+            self._items.move_to_end(conversation.id)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+def understand_from_hint(hint: ConversationHint, text: str, bot: Bot) -> object | None:
+    """`understand` without a database read, for an anonymous customer's conversation this process has
+    seen. A logged-in customer's text may be analysed only after checking that their processing is not
+    restricted, which needs the database: None for them (and for a message `customer_turn` refuses)."""
+    if hint.subject_id is not None or not text.strip() or len(text) > rules.MAX_MESSAGE_CHARS:
+        return None
+    context = TurnContext(
+        conversation_id=hint.conversation_id, language=hint.language, subject_id=None, failed_turns=0
+    )
+    return bot.understand(None, text, context)
 
 
 def understand(session: Session, conversation: ConversationRead, text: str, bot: Bot) -> object | None:
@@ -219,7 +271,7 @@ class ChatbotPort:
             getattr(settings, "llm_timeout_s", 5.0),
         )
 
-    def understand(self, session: Session, text: str, context: TurnContext) -> object | None:
+    def understand(self, session: Session | None, text: str, context: TurnContext) -> object | None:
         from tillit.chatbot import service as chatbot_service
 
         policy = self._runtime.policy

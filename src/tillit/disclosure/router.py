@@ -6,7 +6,7 @@ CSRF on writes, so this domain imports no entry point (see the import-linter con
 must see them as objects, not as strings it would resolve in the module's globals.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -18,7 +18,7 @@ from tillit.runtime import Runtime
 
 
 def build_router(
-    runtime_of: Callable[[Request], Runtime],
+    runtime_of: Callable[[Request], Awaitable[Runtime]],
     manager: Callable[..., Principal],
     csrf: Callable[..., None],
 ) -> APIRouter:

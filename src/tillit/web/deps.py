@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 from itsdangerous import BadSignature, URLSafeSerializer
+from starlette.concurrency import run_in_threadpool
 
 from tillit.auth import service as auth_service
 from tillit.auth.schemas import Principal
@@ -90,6 +91,15 @@ def current_staff(request: Request, runtime: RuntimeDep) -> Principal:
 def optional_customer(request: Request, runtime: RuntimeDep) -> Principal | None:
     principal = _principal(request, runtime, CUSTOMER_COOKIE)
     return principal if principal is not None and principal.kind == "customer" else None
+
+
+async def chat_customer(request: Request, runtime: RuntimeDep) -> Principal | None:
+    """`optional_customer` for the chat API, which every chat turn passes through: an anonymous customer
+    (no customer cookie) is answered on the event loop, without the thread hop a plain `def` dependency
+    costs; only a cookie, whose session must be looked up in the database, goes to the thread pool."""
+    if not request.cookies.get(CUSTOMER_COOKIE):
+        return None
+    return await run_in_threadpool(optional_customer, request, runtime)
 
 
 def current_customer(request: Request, runtime: RuntimeDep) -> Principal:
