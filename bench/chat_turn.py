@@ -7,8 +7,10 @@ For each backend it prepares its own database (a temporary SQLite file; a unique
 database at 127.0.0.1:5432 that it drops afterwards), loads the parcel demo pack into it (policy, the
 shipments dataset), starts real servers as subprocesses (`tillit serve --workers N` on a free 127.0.0.1
 port: 1 process on SQLite, the embedded mode, and 2 on PostgreSQL) and drives them with
-`--conversations` concurrent customers (httpx.AsyncClient), each bounded by `--duration` seconds and
-`--max-requests` requests per phase:
+`--conversations` concurrent customers, each with its own `httpx.AsyncClient` and keep-alive
+connection as each browser has (one client pooling 100 connections spent most of its CPU scanning its
+pool on every request, and capped what was measured at the client's speed), each bounded by
+`--duration` seconds and `--max-requests` requests per phase:
 
 - **baseline**: `POST /api/v1/bench/baseline`, one row inserted in its own transaction (mounted only
   with `TILLIT_BENCH_ENDPOINTS=true` in demo mode, see `tillit.bench_endpoints`);
@@ -25,13 +27,15 @@ soon as it has its answer) measures the saturation throughput, where latency is 
 throughput (Little's law). A 5-second warm-up (the servers train their chatbot at start-up) is run and
 discarded before each phase. "server CPU ms/req" is the user + system CPU time of the server processes
 (from /proc) per answered request: the servers' own cost, which other load on the machine does not
-inflate (the PostgreSQL backends' CPU is not in it). Prints a table.
+inflate (the PostgreSQL backends' CPU is not in it). "client CPU" is this process's CPU time over the
+phase's duration: near 100% the load generator, not the server, sets the pace. Prints a table.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -77,6 +81,7 @@ class Phase:
     errors: int = 0
     seconds: float = 0.0
     server_cpu_s: float = 0.0
+    client_cpu_s: float = 0.0
 
     def row(self) -> dict[str, object]:
         ordered = sorted(self.latencies_ms)
@@ -97,6 +102,7 @@ class Phase:
             "p99_ms": pct(0.99),
             "max_ms": ordered[-1] if count else float("nan"),
             "server_cpu_ms": self.server_cpu_s * 1000 / count if count else float("nan"),
+            "client_cpu_share": self.client_cpu_s / self.seconds if self.seconds else 0.0,
         }
 
 
@@ -304,21 +310,33 @@ async def run_phase(
 ) -> None:
     """A discarded 5-second warm-up, then the measured run, each with a fresh client (so no keep-alive
     connection the server has meanwhile closed is reused)."""
-    limits = httpx.Limits(max_connections=customers, max_keepalive_connections=customers)
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     for measured in (False, True):
-        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+        async with contextlib.AsyncExitStack() as stack:
+            clients = [
+                await stack.enter_async_context(httpx.AsyncClient(base_url=base, limits=limits, timeout=60))
+                for _ in range(customers)
+            ]
             target = phase if measured else Phase(phase.backend, phase.servers, phase.endpoint, phase.think)
             budget = [max_requests]
             stop_at = time.monotonic() + (duration if measured else 5.0)
             rngs = [random.Random(i) for i in range(customers)]
             if phase.endpoint == "baseline":
-                work = [_baseline_customer(client, target, stop_at, budget, r) for r in rngs]
+                work = [
+                    _baseline_customer(c, target, stop_at, budget, r)
+                    for c, r in zip(clients, rngs, strict=True)
+                ]
             else:
-                work = [_chat_customer(client, target, stop_at, budget, r, numbers, turns) for r in rngs]
+                work = [
+                    _chat_customer(c, target, stop_at, budget, r, numbers, turns)
+                    for c, r in zip(clients, rngs, strict=True)
+                ]
             cpu, began = server_cpu_seconds(server_pid), time.monotonic()
+            client_cpu = time.process_time()
             await asyncio.gather(*work)
             target.seconds = time.monotonic() - began
             target.server_cpu_s = server_cpu_seconds(server_pid) - cpu
+            target.client_cpu_s = time.process_time() - client_cpu
 
 
 def bench_backend(backend: str, args: argparse.Namespace) -> list[Phase]:
@@ -365,15 +383,15 @@ def bench_backend(backend: str, args: argparse.Namespace) -> list[Phase]:
 def table(phases: list[Phase]) -> str:
     lines = [
         "| backend | servers | endpoint | think s | requests | errors | req/s | p50 ms | p99 ms | max ms "
-        "| server CPU ms/req |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| server CPU ms/req | client CPU |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for phase in phases:
         r = phase.row()
         lines.append(
             f"| {r['backend']} | {r['servers']} | {r['endpoint']} | {r['think_s']:g} | {r['requests']} "
             f"| {r['errors']} | {r['per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
-            f"| {r['max_ms']:.1f} | {r['server_cpu_ms']:.1f} |"
+            f"| {r['max_ms']:.1f} | {r['server_cpu_ms']:.1f} | {r['client_cpu_share']:.0%} |"
         )
     rates = {(p.backend, p.endpoint, p.think): p.row()["per_s"] for p in phases}
     lines.append("")
