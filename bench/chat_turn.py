@@ -424,7 +424,11 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=20000, help="request budget per phase")
     parser.add_argument("--turns", type=int, default=8, help="messages per conversation before a new one")
     parser.add_argument(
-        "--think", type=float, nargs="+", default=[0.0, 1.0], help="pause between a customer's requests"
+        "--think",
+        type=float,
+        nargs="+",
+        default=[0.0, 1.0, 2.0, 10.0],
+        help="pause between a customer's requests",
     )
     parser.add_argument("--sqlite-workers", type=int, default=1)
     parser.add_argument("--pg-workers", type=int, default=2)
