@@ -46,6 +46,9 @@ CONVERSATION = "conversation"
 CONVERSATION_IP = "conversation_ip"
 HANDOFF_CONTACT = "handoff_contact"
 FEEDBACK = "feedback"
+RECORD_KINDS = (CONVERSATION, CONVERSATION_IP, HANDOFF_CONTACT, FEEDBACK)
+"""The conversation and the records hanging off it, each with holds of its own."""
+LAST_MESSAGE_FACT = "last_message_at"
 
 
 def _token_hash(token: str) -> str:
@@ -150,7 +153,9 @@ def add_message(
     generated: bool = False,
     refresh: bool = True,
 ) -> MessageRead:
-    """Store a message and recompute holds (the anchor `last_message_at` moves).
+    """Store a message; recompute holds when the policy makes them depend on `last_message_at`, the one
+    fact a message moves (no shipped pack does: their periods run from the start or the end of the
+    conversation, so a message leaves the holds as they are and costs no holds work).
 
     `refresh=False` leaves the recompute to a later write in the same transaction (a chat turn stores the
     customer's message and the bot's reply together; recomputing after both gives the same holds at
@@ -177,8 +182,8 @@ def add_message(
     )
     conversation.next_seq += 1
     conversation.last_message_at = now
-    session.add(message)  # flushed by the next query (the holds' recompute), with the turn's other rows
-    if refresh:
+    session.add(message)  # flushed by the next query or at commit, with the turn's other rows
+    if refresh and retention_service.holds_depend_on(policy, RECORD_KINDS, LAST_MESSAGE_FACT):
         refresh_holds(session, policy, conversation, clock)
     return MessageRead.model_validate(message)
 
@@ -546,8 +551,7 @@ def erase_many(session: Session, record_type: str, conversation_ids: Sequence[st
         return {}
     if record_type == CONVERSATION:
         counts = repository.delete_conversations(session, ids)
-        kinds = (CONVERSATION, CONVERSATION_IP, HANDOFF_CONTACT, FEEDBACK)
-        retention_service.forget_records(session, record_type=kinds, record_ids=ids)
+        retention_service.forget_records(session, record_type=RECORD_KINDS, record_ids=ids)
         return counts
     if record_type not in (CONVERSATION_IP, HANDOFF_CONTACT, FEEDBACK):
         raise ValueError(f"'{record_type}' is not a conversation record kind")

@@ -143,6 +143,19 @@ def evaluate(purpose: Purpose, facts: Facts) -> HoldDecision | None:
     return None
 
 
+def facts_used(policy: Policy, record_kind: str) -> frozenset[str]:
+    """The facts the holds of a record of this kind depend on under the policy: those its purposes test
+    (`applies_if`, each rule's `when`) and count from (each rule's `from`). Changing any other fact of
+    the record cannot change its holds, so it needs no recompute."""
+    used: set[str] = set()
+    for purpose in policy.purposes_holding(record_kind):
+        used.update(purpose.applies_if)
+        for rule in purpose.retention:
+            used.update(rule.when)
+            used.add(rule.from_)
+    return frozenset(used)
+
+
 def decide_holds(policy: Policy, record_kind: str, facts: Facts) -> dict[str, HoldDecision]:
     """Every purpose that holds a record of this kind with these facts, mapped to its decision.
 

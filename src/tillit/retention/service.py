@@ -130,6 +130,12 @@ def recompute_holds(
     )
 
 
+def holds_depend_on(policy: Policy, record_kinds: Collection[str], fact: str) -> bool:
+    """Whether a change of `fact` can change the holds of records of these kinds under the policy (see
+    `rules.facts_used`): a caller that changed only that fact recomputes only when it can."""
+    return any(fact in rules.facts_used(policy, kind) for kind in record_kinds)
+
+
 def end_holds(
     session: Session,
     policy: Policy,

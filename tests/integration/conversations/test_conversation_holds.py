@@ -10,6 +10,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import text
 
 from tests.conftest import TEST_SECRET, make_settings
+from tests.retention_policies import policy_with, purpose_yaml
 from tillit.conversations import service
 from tillit.conversations.schemas import HandoffContactCreate
 from tillit.core.clock import FixedClock
@@ -203,3 +204,30 @@ def test_queue_positions(runtime: Runtime, clock: FixedClock) -> None:
         assert [e.conversation_id for e in queue] == ids
         assert [e.position for e in queue] == [1, 2, 3]
         assert service.queue_entry(session, ids[2], advisors_online=2).expected_wait == timedelta(minutes=8)
+
+
+def test_a_message_moves_holds_only_when_a_rule_counts_from_the_last_message(
+    runtime: Runtime, clock: FixedClock
+) -> None:
+    """A message changes one fact, `last_message_at`. Under a rule that counts from it the hold moves
+    with every message; under rules that do not (every shipped pack), the holds stay as they were."""
+    follows = policy_with(purpose_yaml("support", "- keep: P1M\n  from: last_message_at"))
+    fixed = policy_with(purpose_yaml("support", "- keep: P1M\n  from: created_at"))
+    expiries: dict[str, list[datetime | None]] = {}
+    for name, policy in (("follows", follows), ("fixed", fixed)):
+        with runtime.uow.begin() as session:
+            started = service.start(
+                session, policy, language="nb", clock=clock, secret=TEST_SECRET, subject_id=None
+            )
+        conversation_id = started.conversation.id
+        expiries[name] = [_expiry(runtime, conversation_id)["support"]]
+        for _ in range(2):
+            clock.advance(timedelta(days=3))
+            with runtime.uow.begin() as session:
+                service.add_message(
+                    session, policy, conversation_id, author="customer", text="Hei", clock=clock
+                )
+            expiries[name].append(_expiry(runtime, conversation_id)["support"])
+    first, second, third = expiries["follows"]
+    assert first is not None and second == first + timedelta(days=3) and third == first + timedelta(days=6)
+    assert len(set(expiries["fixed"])) == 1

@@ -8,7 +8,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 
 from tests.retention_policies import policy_with, purpose_yaml
-from tillit.retention.rules import alive, decide_holds, evaluate, matches, parse_duration
+from tillit.retention.rules import alive, decide_holds, evaluate, facts_used, matches, parse_duration
 
 POLICY = policy_with(
     purpose_yaml(
@@ -296,3 +296,18 @@ def test_alive_until_the_expiry_instant() -> None:
     assert not alive(now, now)  # ending a hold "now" kills it at once
     assert not alive(now - timedelta(days=1), now)
     assert not alive(datetime(2026, 1, 15, 9, 0), now)  # naive = UTC
+
+
+def test_the_facts_holds_depend_on_are_those_tested_and_counted_from_per_record_kind() -> None:
+    assert facts_used(POLICY, "conversation") == {
+        "deleted_by_customer",
+        "complaint",
+        "had_advisor",
+        "created_at",
+        "closed_at",
+        "authenticated",  # chat_archive's applies_if
+        "record_kind",  # security tells kinds apart
+    }
+    assert facts_used(POLICY, "conversation_ip") == {"record_kind", "created_at"}
+    assert facts_used(POLICY, "feedback") == {"closed_at"}
+    assert facts_used(POLICY, "no_such_kind") == frozenset()
