@@ -123,3 +123,9 @@ def without_send_log(policy: Policy) -> Policy:
         for p in policy.purposes
     ]
     return policy.model_copy(update={"purposes": purposes})
+
+
+def send_campaign(rt: Runtime, offer: CampaignRead) -> int:
+    """Send a campaign as the marketing staff member; how many messages were queued."""
+    with rt.uow.begin() as session:
+        return service.send(session, rt.policy, offer.id, actor=STAFF, clock=rt.clock).queued

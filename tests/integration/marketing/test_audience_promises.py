@@ -5,24 +5,13 @@ marketing. Each exclusion carries its reason, as the dry run reports it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from tests.conftest import make_settings
 from tests.integration.marketing.helpers import STAFF, campaign, customer, reasons, record
-from tillit.core.clock import FixedClock
 from tillit.core.errors import ConflictError, ValidationFailedError
 from tillit.marketing import service
 from tillit.runtime import Runtime
 from tillit.subjects import service as subjects_service
-
-
-@pytest.fixture
-def telecom(database_url: str, clock: FixedClock) -> Iterator[Runtime]:
-    rt = Runtime(settings=make_settings(database_url, pack="telecom"), clock=clock)
-    yield rt
-    rt.close()
 
 
 def test_personalised_marketing_only_with_a_current_consent(runtime: Runtime) -> None:

@@ -5,37 +5,30 @@ without addresses."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import text
 
-from tests.conftest import TEST_SECRET, make_settings
-from tests.integration.marketing.helpers import STAFF, FakeSms, campaign, customer, ports, record
+from tests.conftest import TEST_SECRET
+from tests.integration.marketing.helpers import (
+    STAFF,
+    FakeSms,
+    campaign,
+    customer,
+    ports,
+    record,
+    send_campaign,
+)
 from tillit.core.clock import FixedClock
 from tillit.core.mail import MailError, OutgoingMail, SmtpMailer
 from tillit.marketing import dispatcher, service
 from tillit.marketing.ports import Ports
-from tillit.marketing.schemas import CampaignRead
 from tillit.retention import service as retention_service
 from tillit.runtime import Runtime
 
 Smtp = tuple[str, int, Any]
-
-
-@pytest.fixture
-def telecom(database_url: str, clock: FixedClock) -> Iterator[Runtime]:
-    rt = Runtime(settings=make_settings(database_url, pack="telecom"), clock=clock)
-    yield rt
-    rt.close()
-
-
-def _send(rt: Runtime, offer: CampaignRead) -> int:
-    with rt.uow.begin() as session:
-        return service.send(session, rt.policy, offer.id, actor=STAFF, clock=rt.clock).queued
 
 
 def _dispatch(rt: Runtime, to: Ports, **extra: Any) -> dict[str, int]:
@@ -51,7 +44,7 @@ def test_email_reaches_the_smtp_server_in_the_customers_language_and_is_logged_5
     for subject in (english, norwegian):
         record(runtime, subject, "email_sms_marketing", "grant")
     offer = campaign(runtime, "email_sms_marketing", "email")
-    assert _send(runtime, offer) == 2
+    assert send_campaign(runtime, offer) == 2
     assert _dispatch(runtime, ports(host, port)) == {"sent": 2, "suppressed": 0, "retried": 0, "failed": 0}
 
     received = {m["Subject"]: m for m in inbox.messages}
@@ -83,7 +76,7 @@ def test_a_withdrawal_after_the_send_is_never_delivered(runtime: Runtime, smtp_s
     for subject in (stays, leaves):
         record(runtime, subject, "email_sms_marketing", "grant")
     offer = campaign(runtime, "email_sms_marketing", "email")
-    assert _send(runtime, offer) == 2
+    assert send_campaign(runtime, offer) == 2
     record(runtime, leaves, "email_sms_marketing", "withdraw", "email")
     assert _dispatch(runtime, ports(host, port)) == {"sent": 1, "suppressed": 1, "retried": 0, "failed": 0}
     assert len(inbox.messages) == 1
@@ -113,7 +106,7 @@ def test_a_failed_delivery_is_retried_with_back_off_then_sent(
     subject = customer(runtime)
     record(runtime, subject, "email_sms_marketing", "grant")
     offer = campaign(runtime, "email_sms_marketing", "email")
-    _send(runtime, offer)
+    send_campaign(runtime, offer)
     flaky = _Flaky(SmtpMailer(host, port, "marketing@example.com"), failures=2)
     to = Ports(mailer=flaky, sms=FakeSms(), inbox=ports().inbox)
     assert _dispatch(runtime, to)["retried"] == 1
@@ -137,7 +130,7 @@ def test_an_unreachable_server_fails_for_good_after_the_last_retry(
     subject = customer(runtime)
     record(runtime, subject, "email_sms_marketing", "grant")
     offer = campaign(runtime, "email_sms_marketing", "email")
-    _send(runtime, offer)
+    send_campaign(runtime, offer)
     closed = ports("127.0.0.1", 9)  # nothing listens on the discard port
     outcomes = []
     for _ in range(3):
@@ -158,7 +151,7 @@ def test_telecom_service_messages_reach_customers_who_opted_out_of_marketing(tel
     sms = FakeSms()
     offer = campaign(telecom, "marketing", "sms")
     notice = campaign(telecom, "service_messages", "sms", kind="service")
-    assert (_send(telecom, offer), _send(telecom, notice)) == (1, 2)
+    assert (send_campaign(telecom, offer), send_campaign(telecom, notice)) == (1, 2)
     assert _dispatch(telecom, ports(sms=sms))["sent"] == 3
     texts = {(m.to, m.text) for m in sms.sent}
     with telecom.uow.read() as session:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -15,14 +14,14 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import text
 
-from tests.conftest import TEST_SECRET, make_settings
+from tests.conftest import TEST_SECRET
 from tests.integration.marketing.helpers import (
-    STAFF,
     FakeSms,
     campaign,
     customer,
     ports,
     record,
+    send_campaign,
     without_send_log,
 )
 from tests.integration.retention.sweep_helpers import count, sweep
@@ -37,18 +36,6 @@ from tillit.runtime import Runtime
 
 DAY = timedelta(days=1)
 NOTHING = {"sent": 0, "suppressed": 0, "retried": 0, "failed": 0}
-
-
-@pytest.fixture
-def telecom(database_url: str, clock: FixedClock) -> Iterator[Runtime]:
-    rt = Runtime(settings=make_settings(database_url, pack="telecom"), clock=clock)
-    yield rt
-    rt.close()
-
-
-def _send(rt: Runtime, offer: CampaignRead) -> int:
-    with rt.uow.begin() as session:
-        return service.send(session, rt.policy, offer.id, actor=STAFF, clock=rt.clock).queued
 
 
 def _dispatch(rt: Runtime, to: Ports, policy: Policy | None = None) -> dict[str, int]:
@@ -67,7 +54,7 @@ def test_a_telecom_send_is_held_two_years_from_sending_then_swept(telecom: Runti
     record(telecom, person, "marketing", "grant")
     offer = campaign(telecom, "marketing", "sms")
     notice = campaign(telecom, "service_messages", "sms", kind="service")
-    assert (_send(telecom, offer), _send(telecom, notice)) == (1, 1)
+    assert (send_campaign(telecom, offer), send_campaign(telecom, notice)) == (1, 1)
     sms = FakeSms()
     assert _dispatch(telecom, ports(sms=sms)) == {**NOTHING, "sent": 2}
     assert len(sms.sent) == 2
@@ -126,7 +113,7 @@ def test_a_message_whose_send_log_no_purpose_holds_is_refused(
     person = customer(telecom)
     record(telecom, person, "marketing", "grant")
     offer = campaign(telecom, "marketing", "sms")
-    assert _send(telecom, offer) == 1
+    assert send_campaign(telecom, offer) == 1
     broken = without_send_log(telecom.policy)
     sms = FakeSms()
     granted_at = clock.now()
@@ -160,7 +147,7 @@ def test_a_message_whose_holders_rules_do_not_apply_is_refused(telecom: Runtime,
     person = customer(telecom)
     record(telecom, person, "marketing", "grant")
     offer = campaign(telecom, "marketing", "sms")
-    assert _send(telecom, offer) == 1
+    assert send_campaign(telecom, offer) == 1
     purposes = [
         p.model_copy(update={"applies_if": {"channel": "email"}}) if p.id == "consent_documentation" else p
         for p in telecom.policy.purposes
