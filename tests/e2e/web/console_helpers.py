@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -50,17 +51,24 @@ def add_staff(client: TestClient, username: str, *roles: str) -> str:
     return account.id
 
 
-def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
-    """Log in through the form (pre-session CSRF cookie and token) and return the session's CSRF token."""
-    client.cookies.clear()
-    form = client.get("/console/login")
+def post_login_form(
+    client: TestClient, username: str, password: str, lang: str | None = None
+) -> httpx.Response:
+    """Fill in and post the login form as a browser does (its pre-session CSRF cookie and token)."""
+    form = client.get("/console/login" + (f"?lang={lang}" if lang else ""))
     token = CSRF_FIELD.search(form.text)
     assert token is not None
-    response = client.post(
+    return client.post(
         "/console/login",
         data={"username": username, "password": password, "csrf_token": token.group(1)},
         follow_redirects=False,
     )
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    """Log in through the form (pre-session CSRF cookie and token) and return the session's CSRF token."""
+    client.cookies.clear()
+    response = post_login_form(client, username, password)
     assert response.status_code == 303, response.text
     return session_csrf(client)
 

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import make_settings
-from tests.e2e.web.console_helpers import CSRF_FIELD, PASSWORD, add_staff, console_app, runtime_of
+from tests.e2e.web.console_helpers import PASSWORD, add_staff, console_app, post_login_form, runtime_of
 from tillit.auth.errors import LoginThrottledError
 from tillit.core.clock import FixedClock
 from tillit.main import create_app
@@ -34,14 +34,7 @@ def client(sqlite_url: str, clock: FixedClock) -> Iterator[TestClient]:
 def _post_login(
     client: TestClient, username: str, password: str, lang: str = "en"
 ) -> tuple[int, str, dict[str, str]]:
-    form = client.get(f"/console/login?lang={lang}")
-    token = CSRF_FIELD.search(form.text)
-    assert token is not None
-    response = client.post(
-        "/console/login",
-        data={"username": username, "password": password, "csrf_token": token.group(1)},
-        follow_redirects=False,
-    )
+    response = post_login_form(client, username, password, lang)
     return response.status_code, response.text, dict(response.headers)
 
 
